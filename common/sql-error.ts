@@ -1,0 +1,40 @@
+/**
+ * The one error type that crosses layers. Every error a user can see carries a
+ * PostgreSQL SQLSTATE so the wire frontend can turn it into an ErrorResponse
+ * unchanged; lower layers never throw bare strings at users.
+ */
+
+/** SQLSTATE codes used by dmachine, named as in PostgreSQL's errcodes.txt. */
+export const SqlState = {
+  syntaxError: '42601',
+  invalidParameterValue: '22023',
+  numericValueOutOfRange: '22003',
+  characterNotInRepertoire: '22021',
+  stringDataRightTruncation: '22001',
+  programLimitExceeded: '54000',
+  undefinedObject: '42704',
+  objectNotInPrerequisiteState: '55000',
+  objectInUse: '55006',
+  ioError: '58030',
+  dataCorrupted: 'XX001',
+  internalError: 'XX000',
+} as const;
+
+export type SqlStateCode = (typeof SqlState)[keyof typeof SqlState] | (string & {});
+
+export class SqlError extends Error {
+  readonly sqlstate: SqlStateCode;
+  readonly detail: string | undefined;
+
+  constructor(sqlstate: SqlStateCode, message: string, detail?: string) {
+    super(message);
+    this.name = 'SqlError';
+    this.sqlstate = sqlstate;
+    this.detail = detail;
+  }
+}
+
+/** An invariant that validated code can never break; failing it is a bug, not a user error. */
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`assertion failed: ${message}`);
+}
