@@ -121,6 +121,12 @@ export class RndStore {
     return row.value === null ? undefined : { address, value: row.value, version: row.version };
   }
 
+  /** Live words (tombstones excluded), for inspection. */
+  countWords(): number {
+    this.checkOpen();
+    return (this.db.prepare('SELECT count(*) AS n FROM words WHERE value IS NOT NULL').get() as { n: number }).n;
+  }
+
   compare(address: WordAddress, expected: Uint8Array | null): boolean {
     return sameValue(this.load(address)?.value ?? null, expected);
   }

@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { mix64, Placement, type NodeSpec } from '../../cluster/placement.js';
 import { wordAddressOfText } from '../../store/key.js';
+import { typescriptNodeArguments } from '../typescript-child.js';
 
 const pointerCount = 100_000;
 
@@ -48,16 +50,15 @@ describe('the 64-bit mix', () => {
 
 describe('rendezvous placement', () => {
   it('is deterministic across processes', () => {
-    const placement = new Placement([...equalNodes(4), { id: 'big', weight: 3 }]);
+    const nodes = [...equalNodes(4), { id: 'big', weight: 3 }];
+    const placement = new Placement(nodes);
     const texts = ['acme/users/rnd/alice', 'acme/users/rnd/bob', 'acme/jobs/lnr/q1', 'x/y/rnd/z/1'];
     const here = texts.map((text) => placement.replicas(wordAddressOfText(text).pointer, 3));
-    const script = `
-      import { Placement } from './cluster/placement.ts';
-      import { wordAddressOfText } from './store/key.ts';
-      const placement = new Placement(${JSON.stringify([...equalNodes(4), { id: 'big', weight: 3 }])});
-      console.log(JSON.stringify(${JSON.stringify(texts)}.map((t) => placement.replicas(wordAddressOfText(t).pointer, 3))));
-    `;
-    const there = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' }));
+    const child = fileURLToPath(new URL('./placement-child.ts', import.meta.url));
+    const output = execFileSync(process.execPath, typescriptNodeArguments(child, JSON.stringify(nodes), JSON.stringify(texts), '3'), {
+      encoding: 'utf8',
+    });
+    const there = JSON.parse(output) as string[][];
     expect(there).toEqual(here);
     // Golden values: a change here re-homes every stored word, so it must be deliberate.
     expect(new Placement(equalNodes(5)).replicas(wordAddressOfText('acme/users/rnd/alice').pointer, 3)).toMatchInlineSnapshot(`

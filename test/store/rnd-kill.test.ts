@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { wordAddress } from '../../store/key.js';
 import { LocalMemory } from '../../store/local-memory.js';
+import { typescriptNodeArguments } from '../typescript-child.js';
 import { temporaryDirectoryPerTest } from './helpers.js';
 import { killTestValue } from './rnd-kill-value.js';
 
@@ -12,7 +13,7 @@ const acknowledgementsBeforeKill = 2000;
 /** Runs the child until it has acknowledged enough writes, kills it with SIGKILL, returns what it acknowledged. */
 function writeThenKill(directory: string): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', childScript, directory], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, typescriptNodeArguments(childScript, directory), { stdio: ['ignore', 'pipe', 'pipe'] });
     const acknowledged: number[] = [];
     let partialLine = '';
     let stderr = '';
