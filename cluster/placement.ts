@@ -27,6 +27,7 @@ export class Placement {
   private readonly hashHigh: Uint32Array;
   private readonly hashLow: Uint32Array;
   private readonly weights: Float64Array;
+  private readonly equalWeights: boolean;
 
   constructor(nodes: readonly NodeSpec[]) {
     checkNodes(nodes);
@@ -34,6 +35,7 @@ export class Placement {
     this.hashHigh = new Uint32Array(nodes.length);
     this.hashLow = new Uint32Array(nodes.length);
     this.weights = Float64Array.from(nodes, (node) => node.weight);
+    this.equalWeights = nodes.every((node) => node.weight === nodes[0]!.weight);
     nodes.forEach((node, index) => {
       const digest = createHash('sha512').update(node.id, 'utf8').digest();
       this.hashHigh[index] = digest.readUInt32BE(0);
@@ -51,21 +53,20 @@ export class Placement {
     this.checkReplicaCount(count);
     const pointerHigh = readUint32BE(pointer, 0);
     const pointerLow = readUint32BE(pointer, 4);
-    const best: number[] = [];
-    const bestScores: number[] = [];
+    const best = new Array<number>(count);
+    const bestScores = new Float64Array(count).fill(-1);
     for (let index = 0; index < this.weights.length; index++) {
       const score = this.score(index, pointerHigh, pointerLow);
-      insertIfBetter(best, bestScores, count, index, score);
+      if (score > bestScores[count - 1]!) insertBest(best, bestScores, index, score);
     }
     return best;
   }
 
-  /** The score of node `index` for a pointer whose first 64 bits are (high, low). */
+  /** The score of node `index` for a pointer whose first 64 bits are (high, low); higher wins. */
   score(index: number, pointerHigh: number, pointerLow: number): number {
-    mix64((pointerHigh ^ this.hashHigh[index]!) >>> 0, (pointerLow ^ this.hashLow[index]!) >>> 0);
-    // Top 53 bits of the mix, centred in their interval so u is never 0 or 1.
-    const u = (mixed.high * 2 ** 21 + (mixed.low >>> 11) + 0.5) / two53;
-    return -this.weights[index]! / Math.log(u);
+    const u = mixToUnitInterval((pointerHigh ^ this.hashHigh[index]!) >>> 0, (pointerLow ^ this.hashLow[index]!) >>> 0);
+    // With equal weights -w/ln(u) orders nodes exactly as u does: skip the logarithm.
+    return this.equalWeights ? u : -this.weights[index]! / Math.log(u);
   }
 
   private checkReplicaCount(count: number): void {
@@ -91,17 +92,16 @@ function checkNodes(nodes: readonly NodeSpec[]): void {
   }
 }
 
-/** Keeps `best` sorted by descending score, at most `count` long; ties go to the lower node index. */
-function insertIfBetter(best: number[], bestScores: number[], count: number, index: number, score: number): void {
-  if (best.length === count && score <= bestScores[count - 1]!) return;
-  let position = Math.min(best.length, count - 1);
-  while (position > 0 && bestScores[position - 1]! < score) position--;
-  best.splice(position, 0, index);
-  bestScores.splice(position, 0, score);
-  if (best.length > count) {
-    best.pop();
-    bestScores.pop();
+/** Inserts a node into the full, descending `best` list, dropping the last; ties keep the lower index first. */
+function insertBest(best: number[], bestScores: Float64Array, index: number, score: number): void {
+  let position = bestScores.length - 1;
+  while (position > 0 && bestScores[position - 1]! < score) {
+    best[position] = best[position - 1]!;
+    bestScores[position] = bestScores[position - 1]!;
+    position--;
   }
+  best[position] = index;
+  bestScores[position] = score;
 }
 
 function readUint32BE(bytes: Uint8Array, offset: number): number {
@@ -111,33 +111,46 @@ function readUint32BE(bytes: Uint8Array, offset: number): number {
 // ---------------------------------------------------------------------------
 // 64-bit arithmetic in 32-bit halves
 
+/**
+ * MurmurHash3's fmix64 finalizer (every input bit affects every output bit),
+ * then its top 53 bits centred in their interval: a uniform u in (0,1), never 0 or 1.
+ */
+function mixToUnitInterval(high: number, low: number): number {
+  const mixed = mix64(high, low);
+  return (mixed.high * 2 ** 21 + (mixed.low >>> 11) + 0.5) / two53;
+}
+
 /** The result of the last mix64 call; a shared slot avoids an allocation per score. */
 const mixed = { high: 0, low: 0 };
-const product = { high: 0, low: 0 };
 
-/** MurmurHash3's fmix64 finalizer: every input bit affects every output bit. */
-export function mix64(high: number, low: number): { high: number; low: number } {
+export function mix64(high: number, low: number): { readonly high: number; readonly low: number } {
   low = (low ^ (high >>> 1)) >>> 0;
-  multiply64(high, low, 0xff51afd7, 0xed558ccd);
-  high = product.high;
-  low = (product.low ^ (high >>> 1)) >>> 0;
-  multiply64(high, low, 0xc4ceb9fe, 0x1a85ec53);
-  mixed.high = product.high;
-  mixed.low = (product.low ^ (product.high >>> 1)) >>> 0;
+  // h *= 0xff51afd7ed558ccd
+  let productLow = multiplyLow(low, 0xed558ccd);
+  let productHigh = (multiplyHigh(low, 0xed558ccd) + Math.imul(high, 0xed558ccd) + Math.imul(low, 0xff51afd7)) >>> 0;
+  high = productHigh;
+  low = (productLow ^ (high >>> 1)) >>> 0;
+  // h *= 0xc4ceb9fe1a85ec53
+  productLow = multiplyLow(low, 0x1a85ec53);
+  productHigh = (multiplyHigh(low, 0x1a85ec53) + Math.imul(high, 0x1a85ec53) + Math.imul(low, 0xc4ceb9fe)) >>> 0;
+  mixed.high = productHigh;
+  mixed.low = (productLow ^ (productHigh >>> 1)) >>> 0;
   return mixed;
 }
 
-/** (aHigh:aLow * bHigh:bLow) mod 2^64 into `product`. */
-function multiply64(aHigh: number, aLow: number, bHigh: number, bLow: number): void {
-  const a0 = aLow & 0xffff;
-  const a1 = aLow >>> 16;
-  const b0 = bLow & 0xffff;
-  const b1 = bLow >>> 16;
-  const p00 = a0 * b0;
+/** Low 32 bits of the 64-bit product of two unsigned 32-bit numbers. */
+function multiplyLow(a: number, b: number): number {
+  return Math.imul(a, b) >>> 0;
+}
+
+/** High 32 bits of the 64-bit product of two unsigned 32-bit numbers, from 16-bit halves. */
+function multiplyHigh(a: number, b: number): number {
+  const a0 = a & 0xffff;
+  const a1 = a >>> 16;
+  const b0 = b & 0xffff;
+  const b1 = b >>> 16;
   const p01 = a0 * b1;
   const p10 = a1 * b0;
-  const middle = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
-  product.low = (((middle & 0xffff) << 16) | (p00 & 0xffff)) >>> 0;
-  const carry = a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (middle >>> 16);
-  product.high = (carry + Math.imul(aHigh, bLow) + Math.imul(aLow, bHigh)) >>> 0;
+  const middle = ((a0 * b0) >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+  return a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (middle >>> 16);
 }
