@@ -12,6 +12,7 @@ export const SqlState = {
   characterNotInRepertoire: '22021',
   stringDataRightTruncation: '22001',
   programLimitExceeded: '54000',
+  insufficientResources: '53000',
   undefinedObject: '42704',
   objectNotInPrerequisiteState: '55000',
   objectInUse: '55006',

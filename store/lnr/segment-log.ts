@@ -1,0 +1,512 @@
+/**
+ * The linear memory of one queue: an append-only log of records with
+ * consecutive sequence numbers, kept as segment files in one directory
+ * (docs/lnr-format.md describes the bytes; DESIGN §3 the contract).
+ *
+ * Durability: append resolves only after its records are written and
+ * fdatasync'ed, and a new segment's directory entry is fsync'ed before any
+ * record goes into it, so an acknowledged record survives a crash; recovery
+ * on open cuts only records that were never acknowledged.
+ *
+ * Concurrency: every operation that changes files (a batch write, seal,
+ * retention, close) runs one at a time on an internal chain; reads run beside
+ * it and see only records already durable.
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { SqlError, SqlState, assert } from '../../common/sql-error.js';
+import { AppendQueue, type AppendBatch, type AppendResult } from './append-queue.js';
+import { resolveLimits, type SegmentLogLimits, type SegmentLogOptions } from './log-options.js';
+import { recordBytes, recordHeaderBytes, sequenceMax, writeRecord } from './record-format.js';
+import { scanRecords, type ScanFault } from './record-scan.js';
+import { Segment, type SegmentInfo } from './segment.js';
+import {
+  createActiveSegment,
+  loadSealedSegment,
+  recoverActiveSegment,
+  sealSegment,
+  type MutableOpenReport,
+  type OpenReport,
+} from './segment-lifecycle.js';
+import { fsyncDirectory, isNotFound, listLogDirectory, removeIfPresent, writeFully } from './segment-files.js';
+
+export type { AppendResult } from './append-queue.js';
+export type { SegmentLogOptions } from './log-options.js';
+export type { SegmentInfo } from './segment.js';
+export type { OpenReport, TornTail } from './segment-lifecycle.js';
+
+export interface LogRecord {
+  readonly sequence: number;
+  /** A view of a read buffer that nothing else writes to; copy it to keep a small payload without its neighbours. */
+  readonly payload: Uint8Array;
+}
+
+export interface ReadLimits {
+  /** Records returned at most. */
+  readonly recordsMax?: number;
+  /** Payload bytes returned at most, except that a first record larger than this is still returned alone. */
+  readonly bytesMax?: number;
+}
+
+export const readRecordsMaxDefault = 1024;
+export const readBytesMaxDefault = 1024 * 1024;
+export const readRecordsMaxHighest = 1024 * 1024;
+export const readBytesMaxHighest = 256 * 1024 * 1024;
+
+/** Reads fetch at least a page and at most this much per pread. */
+const readChunkBytesMin = 4096;
+const readChunkBytesMax = 1024 * 1024;
+
+/**
+ * The batch buffer is kept between batches up to this size: a fresh 1 MiB
+ * buffer costs page faults on every batch (measured: about as much time as
+ * encoding its records), while a larger one kept per log would pin memory for
+ * every queue of a node.
+ */
+const batchBufferBytesRetainedMax = 4 * 1024 * 1024;
+
+/** PostgreSQL's object_not_in_prerequisite_state and object_in_use. */
+
+/** One writer per directory in this process; two would interleave records. */
+const openDirectories = new Set<string>();
+
+export class SegmentLog {
+  readonly directory: string;
+  readonly limits: SegmentLogLimits;
+  /** What the open found and repaired (torn tail, rebuilt indexes). */
+  readonly openReport: OpenReport;
+  /** In log order; the last is the only one not sealed (unless a failed roll left none). */
+  private readonly segmentList: Segment[];
+  private readonly appendQueue: AppendQueue;
+  private flushScheduled = false;
+  private operationTail: Promise<unknown> = Promise.resolve();
+  /** Set by the first failed write; the log then refuses appends until reopened. */
+  private failure: SqlError | null = null;
+  private closing: Promise<void> | null = null;
+  /** Reused by batch after batch; batches run one at a time, so it is never shared. */
+  private batchBuffer: Buffer = Buffer.alloc(0);
+
+  private constructor(directory: string, limits: SegmentLogLimits, segments: Segment[], report: OpenReport) {
+    this.directory = directory;
+    this.limits = limits;
+    this.segmentList = segments;
+    this.openReport = report;
+    this.appendQueue = new AppendQueue(limits);
+  }
+
+  /** Opens the log in `directory`, creating it if needed and recovering from a crash if one happened. */
+  static async open(directory: string, options: SegmentLogOptions = {}): Promise<SegmentLog> {
+    const limits = resolveLimits(options);
+    const resolved = path.resolve(directory);
+    if (openDirectories.has(resolved)) {
+      throw new SqlError(SqlState.objectInUse, `lnr log ${resolved} is already open in this process`);
+    }
+    openDirectories.add(resolved);
+    try {
+      await createDirectoryDurably(resolved);
+      const report: MutableOpenReport = { tornTail: null, indexesRebuilt: 0, damagedSegments: [] };
+      const segments = await openSegments(resolved, limits, report);
+      return new SegmentLog(resolved, limits, segments, report);
+    } catch (error) {
+      openDirectories.delete(resolved);
+      throw asSqlError(error, `opening lnr log ${resolved}`);
+    }
+  }
+
+  /** The lowest sequence still stored (retention moves it forward). */
+  get firstSequence(): number {
+    return this.firstSegment.baseSequence;
+  }
+
+  /** The sequence the next appended record will get; every lower one is durable. */
+  get nextSequence(): number {
+    return this.lastSegment.nextSequence;
+  }
+
+  segments(): SegmentInfo[] {
+    return this.segmentList.map((segment) => segment.info());
+  }
+
+  /**
+   * Appends records and resolves once they are durable. Appends made in the
+   * same tick share one write and one fdatasync. Payloads must not change
+   * until the promise settles.
+   */
+  append(payloads: readonly Uint8Array[]): Promise<AppendResult> {
+    try {
+      this.checkWritable();
+      const appended = this.appendQueue.enqueue(payloads);
+      this.scheduleFlush();
+      return appended;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Records from `fromSequence` on, in order, each verified against its CRC. */
+  async read(fromSequence: number, limits: ReadLimits = {}): Promise<LogRecord[]> {
+    const recordsMax = readLimit('recordsMax', limits.recordsMax ?? readRecordsMaxDefault, readRecordsMaxHighest);
+    const bytesMax = readLimit('bytesMax', limits.bytesMax ?? readBytesMaxDefault, readBytesMaxHighest);
+    this.checkReadable(fromSequence);
+    const collector = new ReadCollector(this.nextSequence, recordsMax, bytesMax);
+    const chunkBytes = readChunkBytes(this.limits.indexIntervalBytes + bytesMax + recordHeaderBytes * recordsMax);
+    let sequence = fromSequence;
+    // Each pass finishes a segment or fills the collector; segments created later start at or past endSequence.
+    const passesMax = this.segmentList.length;
+    for (let passes = 0; !collector.full && sequence < collector.endSequence; passes++) {
+      assert(passes < passesMax, 'a read visits each segment at most once');
+      sequence = await this.readSegment(this.segmentContaining(sequence), sequence, collector, chunkBytes);
+    }
+    return collector.records;
+  }
+
+  /** Seals the active segment now, even if not full; appends already made go into it first. */
+  seal(): Promise<void> {
+    return this.serialize(async () => {
+      this.checkWritable();
+      await this.drainAppends();
+      this.checkWritable();
+      if (this.lastSegment.recordCount === 0) return;
+      await this.guardWrite(() => this.rollActiveSegment());
+    });
+  }
+
+  /**
+   * Retention: deletes every sealed segment whose records all precede
+   * `sequence`. Never the active segment, never part of a segment, so the
+   * first retained sequence is a segment base at or below `sequence`.
+   * Returns how many segments were deleted.
+   */
+  dropSegmentsBefore(sequence: number): Promise<number> {
+    return this.serialize(async () => {
+      this.checkOpen();
+      checkSequenceArgument(sequence);
+      let dropped = 0;
+      for (let first = this.firstSegment; this.isDroppable(first, sequence); first = this.firstSegment) {
+        this.segmentList.shift();
+        dropped++;
+        await this.removeSegmentFiles(first);
+      }
+      return dropped;
+    });
+  }
+
+  /** Completes appends already made, then releases the files. Appends after close are refused. */
+  close(): Promise<void> {
+    this.closing ??= this.serialize(async () => {
+      await this.drainAppends();
+      try {
+        await this.lastSegment.writeHandle?.close();
+        this.lastSegment.writeHandle = null;
+      } finally {
+        openDirectories.delete(this.directory);
+      }
+    });
+    return this.closing;
+  }
+
+  // ---- the write path ----
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // Runs after the current tick's appends have queued and after the write in flight, if any.
+    void this.serialize(async () => {
+      this.flushScheduled = false;
+      await this.writeNextBatch();
+      if (this.appendQueue.length > 0) this.scheduleFlush();
+    });
+  }
+
+  private async drainAppends(): Promise<void> {
+    // Every batch takes at least one append, so the waiting count bounds the loop.
+    for (let batches = this.appendQueue.length; batches > 0 && this.appendQueue.length > 0; batches--) {
+      await this.writeNextBatch();
+    }
+  }
+
+  /** Writes one batch and settles its appends; never throws (failures reject the appends). */
+  private async writeNextBatch(): Promise<void> {
+    const batch = this.appendQueue.takeBatch();
+    if (batch.appends.length === 0) return;
+    try {
+      if (this.failure !== null) throw this.failure;
+      const results = await this.guardWrite(() => this.writeBatch(batch));
+      batch.appends.forEach((append, index) => append.resolve(results[index] as AppendResult));
+    } catch (error) {
+      for (const append of batch.appends) append.reject(error);
+    } finally {
+      this.appendQueue.release(batch);
+    }
+  }
+
+  /**
+   * Encodes the whole batch into one buffer, then writes it segment by
+   * segment: when a record would overflow the active segment, what precedes
+   * it is made durable, the segment is sealed and a new one started.
+   */
+  private async writeBatch(batch: AppendBatch): Promise<AppendResult[]> {
+    const buffer = this.batchBufferFor(batch.recordBytes);
+    const results: AppendResult[] = [];
+    let sliceStart = 0;
+    let position = 0;
+    let sequence = this.nextSequence;
+    for (const append of batch.appends) {
+      results.push({ firstSequence: sequence, count: append.payloads.length });
+      for (const payload of append.payloads) {
+        if (this.lastSegment.bytes + position - sliceStart + recordBytes(payload.length) > this.limits.segmentBytesMax) {
+          await this.commitSlice(buffer.subarray(sliceStart, position), sequence);
+          await this.rollActiveSegment();
+          sliceStart = position;
+        }
+        assert(sequence < sequenceMax, 'sequences stay below 2^53');
+        this.lastSegment.index.noteRecord(sequence, this.lastSegment.bytes + position - sliceStart, this.limits.indexIntervalBytes);
+        position = writeRecord(buffer, position, sequence, payload);
+        sequence++;
+      }
+    }
+    assert(position === batch.recordBytes, 'the batch buffer is exactly filled');
+    await this.commitSlice(buffer.subarray(sliceStart, position), sequence);
+    return results;
+  }
+
+  private batchBufferFor(bytes: number): Buffer {
+    if (bytes <= this.batchBuffer.length) return this.batchBuffer.subarray(0, bytes);
+    const buffer = Buffer.allocUnsafe(bytes);
+    if (bytes <= batchBufferBytesRetainedMax) this.batchBuffer = buffer;
+    return buffer;
+  }
+
+  /** Makes a slice of records durable at the end of the active segment, then lets reads see it. */
+  private async commitSlice(slice: Buffer, nextSequence: number): Promise<void> {
+    const active = this.lastSegment;
+    assert(!active.sealed && active.writeHandle !== null, 'records go only into the active segment');
+    if (slice.length > 0) {
+      await writeFully(active.writeHandle, slice, active.bytes);
+      await active.writeHandle.datasync();
+    }
+    active.bytes += slice.length;
+    active.nextSequence = nextSequence;
+  }
+
+  private async rollActiveSegment(): Promise<void> {
+    const active = this.lastSegment;
+    assert(active.recordCount > 0, 'only a segment with records is sealed, so base sequences stay unique');
+    await sealSegment(this.directory, active, this.limits);
+    this.segmentList.push(await createActiveSegment(this.directory, active.nextSequence, this.limits));
+  }
+
+  /**
+   * After a failed write or fdatasync the state of the file is unknown (the
+   * kernel may have dropped the dirty pages), so the log stops accepting
+   * writes; reopening recovers from what is really on disk.
+   */
+  private async guardWrite<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      this.failure ??= new SqlError(
+        SqlState.ioError,
+        `lnr log ${this.directory} failed to write: ${errorMessage(error)}`,
+        'appends are refused until the log is closed and reopened',
+      );
+      this.appendQueue.rejectAll(this.failure);
+      throw this.failure;
+    }
+  }
+
+  // ---- the read path ----
+
+  /** Reads from one segment into the collector; returns the sequence to continue from. */
+  private async readSegment(segment: Segment, fromSequence: number, collector: ReadCollector, chunkBytes: number): Promise<number> {
+    const start = segment.index.entryAtOrBefore(fromSequence);
+    const range = { startPosition: start.position, endPosition: segment.bytes, firstSequence: start.sequence };
+    const stopSequence = Math.min(segment.nextSequence, collector.endSequence);
+    const handle = await this.openForRead(segment, fromSequence);
+    try {
+      const outcome = await scanRecords(handle, range, chunkBytes, (sequence, payload) => {
+        if (sequence < fromSequence) return true;
+        return sequence < stopSequence && collector.accept(sequence, payload);
+      });
+      if (outcome.fault !== null) throw corruption(segment, outcome.fault);
+      if (!outcome.stopped && outcome.nextSequence < stopSequence) {
+        throw corruption(segment, {
+          position: outcome.endPosition,
+          sequence: outcome.nextSequence,
+          reason: `the segment ends before sequence ${stopSequence - 1}`,
+        });
+      }
+      return outcome.nextSequence;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async openForRead(segment: Segment, fromSequence: number): Promise<fs.FileHandle> {
+    try {
+      return await fs.open(segment.segmentPath, 'r');
+    } catch (error) {
+      // Retention deleted the segment after this read located it.
+      if (isNotFound(error) && fromSequence < this.firstSequence) throw this.belowRetention(fromSequence);
+      throw asSqlError(error, `reading lnr segment ${segment.segmentPath}`);
+    }
+  }
+
+  /** Binary search over segment bases: the last segment whose base is at or below `sequence`. */
+  private segmentContaining(sequence: number): Segment {
+    if (sequence < this.firstSequence) throw this.belowRetention(sequence);
+    let low = 0;
+    let high = this.segmentList.length; // invariant: bases [0, low) are <= sequence, [high, length) are >
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.segmentList[middle]?.baseSequence ?? 0) <= sequence) low = middle + 1;
+      else high = middle;
+    }
+    const segment = this.segmentList[low - 1];
+    assert(segment !== undefined, 'a sequence at or above the first base lies in some segment');
+    return segment;
+  }
+
+  // ---- retention ----
+
+  private isDroppable(segment: Segment, sequence: number): boolean {
+    return this.segmentList.length > 1 && segment.sealed && segment.nextSequence <= sequence;
+  }
+
+  private async removeSegmentFiles(segment: Segment): Promise<void> {
+    try {
+      await removeIfPresent(segment.segmentPath);
+      // Durable before the next removal, so that after a crash the kept segments are still a suffix of the log.
+      await fsyncDirectory(this.directory);
+      await removeIfPresent(segment.indexPath);
+    } catch (error) {
+      throw asSqlError(error, `removing lnr segment ${segment.segmentPath}`);
+    }
+  }
+
+  // ---- shared ----
+
+  private serialize<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.operationTail.then(operation);
+    this.operationTail = result.catch(() => undefined);
+    return result;
+  }
+
+  private get firstSegment(): Segment {
+    const segment = this.segmentList[0];
+    assert(segment !== undefined, 'a log always has a segment');
+    return segment;
+  }
+
+  private get lastSegment(): Segment {
+    const segment = this.segmentList[this.segmentList.length - 1];
+    assert(segment !== undefined, 'a log always has a segment');
+    return segment;
+  }
+
+  private checkOpen(): void {
+    if (this.closing !== null) throw new SqlError(SqlState.objectNotInPrerequisiteState, `lnr log ${this.directory} is closed`);
+  }
+
+  private checkWritable(): void {
+    this.checkOpen();
+    if (this.failure !== null) throw this.failure;
+  }
+
+  private checkReadable(fromSequence: number): void {
+    this.checkOpen();
+    checkSequenceArgument(fromSequence);
+    if (fromSequence < this.firstSequence) throw this.belowRetention(fromSequence);
+    if (fromSequence > this.nextSequence) {
+      throw new SqlError(
+        SqlState.invalidParameterValue,
+        `lnr read from sequence ${fromSequence} is past the end of the log (next sequence ${this.nextSequence})`,
+      );
+    }
+  }
+
+  private belowRetention(sequence: number): SqlError {
+    return new SqlError(
+      SqlState.invalidParameterValue,
+      `lnr read from sequence ${sequence} is below the first retained sequence ${this.firstSequence}`,
+      'earlier records were deleted by retention',
+    );
+  }
+}
+
+/** Collects read results up to the limits; the first record is taken whatever its size, so reads progress. */
+class ReadCollector {
+  readonly records: LogRecord[] = [];
+  full = false;
+  private payloadBytes = 0;
+
+  constructor(
+    /** The log's next sequence when the read began: later appends are not part of this read. */
+    readonly endSequence: number,
+    private readonly recordsMax: number,
+    private readonly bytesMax: number,
+  ) {}
+
+  accept(sequence: number, payload: Uint8Array): boolean {
+    if (this.full) return false;
+    if (this.records.length > 0 && this.payloadBytes + payload.length > this.bytesMax) {
+      this.full = true;
+      return false;
+    }
+    this.records.push({ sequence, payload });
+    this.payloadBytes += payload.length;
+    this.full = this.records.length >= this.recordsMax || this.payloadBytes >= this.bytesMax;
+    return true;
+  }
+}
+
+async function openSegments(directory: string, limits: SegmentLogLimits, report: MutableOpenReport): Promise<Segment[]> {
+  const { segmentBases } = await listLogDirectory(directory);
+  const lastBase = segmentBases[segmentBases.length - 1];
+  if (lastBase === undefined) return [await createActiveSegment(directory, limits.firstSequence, limits)];
+  const segments: Segment[] = [];
+  for (let at = 0; at + 1 < segmentBases.length; at++) {
+    const base = segmentBases[at] as number;
+    const nextBase = segmentBases[at + 1] as number;
+    segments.push(await loadSealedSegment(directory, base, nextBase, limits, report));
+  }
+  segments.push(await recoverActiveSegment(directory, lastBase, limits, report));
+  return segments;
+}
+
+/** A new log directory's own name must be durable too, or its first segment could vanish with it. */
+async function createDirectoryDurably(directory: string): Promise<void> {
+  const created = await fs.mkdir(directory, { recursive: true });
+  if (created !== undefined) await fsyncDirectory(path.dirname(directory));
+}
+
+function corruption(segment: Segment, fault: ScanFault): SqlError {
+  return new SqlError(
+    SqlState.dataCorrupted,
+    `lnr segment ${segment.segmentPath} is corrupt at byte ${fault.position} (sequence ${fault.sequence}): ${fault.reason}`,
+    segment.sealed ? 'the segment is sealed; restore it from a replica' : 'the active segment changed under the log',
+  );
+}
+
+function readLimit(name: string, value: number, highest: number): number {
+  if (Number.isSafeInteger(value) && value >= 1 && value <= highest) return value;
+  throw new SqlError(SqlState.invalidParameterValue, `lnr read ${name} = ${value} must be an integer from 1 to ${highest}`);
+}
+
+function readChunkBytes(wanted: number): number {
+  return Math.min(readChunkBytesMax, Math.max(readChunkBytesMin, wanted));
+}
+
+function checkSequenceArgument(sequence: number): void {
+  if (Number.isSafeInteger(sequence) && sequence >= 0) return;
+  throw new SqlError(SqlState.invalidParameterValue, `lnr sequence ${sequence} must be a non-negative safe integer`);
+}
+
+function asSqlError(error: unknown, doing: string): SqlError {
+  if (error instanceof SqlError) return error;
+  return new SqlError(SqlState.ioError, `${doing}: ${errorMessage(error)}`);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
