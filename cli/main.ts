@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reportError, UsageError } from './arguments.js';
+import { asmCommand, asmUsage, disasmCommand, disasmUsage } from './commands/assembler.js';
 import { keyCommand, keyUsage } from './commands/key.js';
+import { runCommand, runUsage } from './commands/run.js';
 import { startCommand, startUsage } from './commands/start.js';
 
 type Command = (args: string[]) => number | Promise<number>;
@@ -14,6 +16,9 @@ type Command = (args: string[]) => number | Promise<number>;
 const commands: Record<string, { run: Command; usage: string }> = {
   start: { run: startCommand, usage: startUsage },
   key: { run: keyCommand, usage: keyUsage },
+  asm: { run: asmCommand, usage: asmUsage },
+  disasm: { run: disasmCommand, usage: disasmUsage },
+  run: { run: runCommand, usage: runUsage },
 };
 
 function help(): string {
