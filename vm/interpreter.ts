@@ -104,7 +104,8 @@ function checkStartLimits(prepared: PreparedProgram, context: ExecutionContext, 
   }
   const given = context.params?.length ?? 0;
   if (given !== prepared.program.paramCount) {
-    throw new VmFailure('trap', `program takes ${prepared.program.paramCount} parameters, ${given} given`, {
+    const expected = prepared.program.paramCount;
+    throw new VmFailure('trap', `program takes ${expected} parameter${expected === 1 ? '' : 's'}, ${given} given`, {
       sqlstate: '08P01', // protocol_violation: what PostgreSQL says for a Bind with the wrong count
     });
   }
