@@ -32,8 +32,6 @@ export interface AppendBatch {
   readonly queuedBytes: number;
 }
 
-/** PostgreSQL's insufficient_resources: the condition is transient, a retry may succeed. */
-
 export class AppendQueue {
   private waiting: PendingAppend[] = [];
   private queuedBytes = 0;

@@ -65,8 +65,6 @@ const readChunkBytesMax = 1024 * 1024;
  */
 const batchBufferBytesRetainedMax = 4 * 1024 * 1024;
 
-/** PostgreSQL's object_not_in_prerequisite_state and object_in_use. */
-
 /** One writer per directory in this process; two would interleave records. */
 const openDirectories = new Set<string>();
 
