@@ -17,7 +17,7 @@ import { sortKeyBytes, wordAddress, type KeyValue, type WordAddress } from '../s
 import type { Memory, ScanCursor, ScanRequest, SortKeyBound } from '../store/memory.js';
 import type { Word } from '../store/word.js';
 import { VmFailure } from './failures.js';
-import type { ValueType } from './isa.js';
+import { instructionInfo, type ValueType } from './isa.js';
 import type { PreparedProgram } from './prepared-program.js';
 import { decodeRow, encodeRow } from './row-codec.js';
 import * as sql from './sql-operations.js';
@@ -150,6 +150,7 @@ class Run {
     const { stack, locals, stats } = this;
     const counts = stats.counts;
     const params = this.context.params ?? [];
+    const memory = this.context.memory;
     let fuel = this.limits.fuel;
     let sp = 0; // the next free slot
     let pc = 0;
@@ -511,7 +512,7 @@ class Run {
             break;
           case 0xc4: // mem.load
             stats.memory.loads++;
-            stack[sp - 1] = (await this.memory(pc, (m) => m.load(stack[sp - 1] as WordAddress)))?.value ?? null;
+            stack[sp - 1] = (await memory.load(stack[sp - 1] as WordAddress))?.value ?? null;
             break;
           case 0xc5: {
             // mem.write
@@ -519,22 +520,24 @@ class Run {
             stats.memory.writes++;
             const address = stack[sp] as WordAddress;
             const value = stack[sp + 1] as Uint8Array | null;
-            if (value === null) await this.memory(pc, (m) => m.delete(address));
-            else await this.memory(pc, (m) => m.write(address, checkWord(value)));
+            if (value === null) await memory.delete(address);
+            else await memory.write(address, checkWord(value));
             break;
           }
           case 0xc6: // mem.compare
             sp--;
             stats.memory.compares++;
-            stack[sp - 1] = (await this.memory(pc, (m) => m.compare(stack[sp - 1] as WordAddress, stack[sp] as Uint8Array | null))) ? 1 : 0;
+            stack[sp - 1] = (await memory.compare(stack[sp - 1] as WordAddress, stack[sp] as Uint8Array | null)) ? 1 : 0;
             break;
           case 0xc7: {
             // mem.cas: [ptr expected new] -> [applied current]
             sp -= 1;
             stats.memory.compareAndSwaps++;
             const next = stack[sp] as Uint8Array | null;
-            const result = await this.memory(pc, (m) =>
-              m.cas(stack[sp - 2] as WordAddress, stack[sp - 1] as Uint8Array | null, next === null ? null : checkWord(next)),
+            const result = await memory.cas(
+              stack[sp - 2] as WordAddress,
+              stack[sp - 1] as Uint8Array | null,
+              next === null ? null : checkWord(next),
             );
             if (!result.applied) stats.memory.compareAndSwapConflicts++;
             stack[sp - 2] = result.applied ? 1 : 0;
@@ -543,7 +546,7 @@ class Run {
           }
           case 0xc8: // mem.delete
             stats.memory.deletes++;
-            stack[sp - 1] = (await this.memory(pc, (m) => m.delete(stack[sp - 1] as WordAddress))) ? 1 : 0;
+            stack[sp - 1] = (await memory.delete(stack[sp - 1] as WordAddress)) ? 1 : 0;
             break;
           case 0xc9: // mem.scan_range: [ptr lower upper limit] -> [scan]
             sp -= 3;
@@ -581,7 +584,9 @@ class Run {
         pc++;
       }
     } catch (error) {
-      throw withAddress(error, pc);
+      // Memory calls are not wrapped one by one (that would allocate per instruction): a failure
+      // escaping a memory instruction is classified here.
+      throw withAddress(memoryInstructionCodes.has(ops[pc]!) ? memoryFailure(error) : error, pc);
     } finally {
       stats.instructions = this.limits.fuel - Math.max(fuel, 0);
     }
@@ -639,7 +644,7 @@ class Run {
     const limit = Math.min(scanPageWordsDefault, scan.remaining);
     const request = { ...scan.request, limit, after: scan.next };
     this.stats.memory.scanPages++;
-    const page = await this.memory(pc, (m) => m.scan(request));
+    const page = await this.context.memory.scan(request);
     scan.words = page.words;
     scan.next = page.next;
     scan.index = 0;
@@ -651,14 +656,6 @@ class Run {
     return true;
   }
 
-  /** Runs one memory operation, turning its failures into VM failure kinds. */
-  private async memory<T>(pc: number, operation: (memory: Memory) => Promise<T>): Promise<T> {
-    try {
-      return await operation(this.context.memory);
-    } catch (error) {
-      throw memoryFailure(error, pc);
-    }
-  }
 }
 
 /** Keeps the top `arity` values, dropping everything above the label's base. */
@@ -749,14 +746,19 @@ function sqlToFloat64(value: SqlValue): number {
   throw new VmFailure('trap', `expected a number, found ${typeof value}`, { sqlstate: '42804' });
 }
 
+/** Instructions that call the Memory (a scan is opened lazily: scan.next fetches its pages). */
+const memoryInstructionCodes = new Set(
+  (['mem.load', 'mem.write', 'mem.compare', 'mem.cas', 'mem.delete', 'scan.next'] as const).map((name) => instructionInfo(name).code),
+);
+
 /** Failures of the memory become traps when they carry a user-facing SQLSTATE, else "unavailable". */
-function memoryFailure(error: unknown, pc: number): VmFailure {
+function memoryFailure(error: unknown): unknown {
   if (error instanceof VmFailure) return error;
   if (error instanceof SqlError) {
     const unreachable = error.sqlstate === SqlState.ioError || error.sqlstate === SqlState.objectNotInPrerequisiteState;
-    return new VmFailure(unreachable ? 'unavailable' : 'trap', error.message, { sqlstate: error.sqlstate, address: pc, detail: error.detail });
+    return new VmFailure(unreachable ? 'unavailable' : 'trap', error.message, { sqlstate: error.sqlstate, detail: error.detail });
   }
-  return new VmFailure('unavailable', `memory failed: ${(error as Error).message ?? String(error)}`, { address: pc });
+  return new VmFailure('unavailable', `memory failed: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 /** Stamps the failing address on failures raised by helpers; anything else escaping the loop is a crash. */
