@@ -7,23 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { VmFailure } from '../../vm/failures.js';
 import { decodeRow, encodeRow, rowFieldsMax } from '../../vm/row-codec.js';
 import type { SqlValue } from '../../vm/sql-values.js';
+import { failureOf, int8Max, int8Min } from './failure-of.js';
 
-const int8Max = 2n ** 63n - 1n;
-const int8Min = -(2n ** 63n);
 
 function bytes(...values: number[]): Uint8Array {
   return new Uint8Array(values);
 }
 
-function failureOf(call: () => unknown): VmFailure {
-  try {
-    call();
-  } catch (error) {
-    if (error instanceof VmFailure) return error;
-    throw error;
-  }
-  throw new Error('expected a VmFailure, but the call returned');
-}
 
 function expectCorrupted(encoded: Uint8Array, fieldCount: number): void {
   const failure = failureOf(() => decodeRow(encoded, fieldCount));

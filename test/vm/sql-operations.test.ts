@@ -36,24 +36,13 @@ import {
   sqlValuesEqualForGrouping,
 } from '../../vm/sql-operations.js';
 import type { SqlType, SqlValue } from '../../vm/sql-values.js';
+import { failureOf, int8Max, int8Min } from './failure-of.js';
 
-const int8Max = 2n ** 63n - 1n;
-const int8Min = -(2n ** 63n);
 
 function bytes(...values: number[]): Uint8Array {
   return new Uint8Array(values);
 }
 
-/** Runs the call and returns the VmFailure it throws, failing if it throws nothing or something else. */
-function failureOf(call: () => unknown): VmFailure {
-  try {
-    call();
-  } catch (error) {
-    if (error instanceof VmFailure) return error;
-    throw error;
-  }
-  throw new Error('expected a VmFailure, but the call returned');
-}
 
 function expectTrap(call: () => unknown, sqlstate: string, message?: string): void {
   const failure = failureOf(call);
