@@ -19,6 +19,7 @@ import { emptyBlockTypeCode, instructionByName, instructions, valueTypeCodes, va
 import type { ImmediateKind, InstructionInfo, InstructionName, StackEffect, ValueType } from './isa.js';
 import type { Constant, Immediate, Instruction, Program } from './program.js';
 import { resourceTypeCodes } from './program.js';
+import { isS32, isS64, isU32 } from './leb128.js';
 import { sqlTypeByCode } from './sql-values.js';
 
 /** Fields of a row at most: PostgreSQL's column limit (MaxHeapAttributeNumber). */
@@ -28,11 +29,6 @@ export const rowFieldsMax = 1600;
 const scanRangeFlagsMax = 0b11111;
 
 const sqlStatePattern = /^[0-9A-Z]{5}$/;
-const u32Max = 0xffff_ffff;
-const s32Min = -0x8000_0000;
-const s32Max = 0x7fff_ffff;
-const s64Min = -(2n ** 63n);
-const s64Max = 2n ** 63n - 1n;
 
 export interface ValidationResult {
   /** The deepest the operand stack gets: the interpreter sizes its stack with it. */
@@ -414,9 +410,9 @@ const immediateKindNames: Record<ImmediateKind, string> = {
 function immediateFits(kind: ImmediateKind, immediate: unknown): boolean {
   switch (kind) {
     case 's32':
-      return Number.isInteger(immediate) && (immediate as number) >= s32Min && (immediate as number) <= s32Max;
+      return isS32(immediate);
     case 's64':
-      return typeof immediate === 'bigint' && immediate >= s64Min && immediate <= s64Max;
+      return isS64(immediate);
     case 'f64':
       return typeof immediate === 'number';
     case 'u32':
@@ -425,7 +421,7 @@ function immediateFits(kind: ImmediateKind, immediate: unknown): boolean {
     case 'constant':
     case 'local':
     case 'label':
-      return Number.isInteger(immediate) && (immediate as number) >= 0 && (immediate as number) <= u32Max;
+      return isU32(immediate);
     default:
       return unhandledImmediateKind(kind);
   }
