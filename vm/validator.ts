@@ -54,6 +54,8 @@ interface ControlFrame {
   readonly resultTypes: readonly ValueType[];
   /** Operand-stack height when the frame was entered: the frame may not pop below it. */
   readonly height: number;
+  /** How many locals had been set (inits) when the frame was entered: the frame's own sets are undone at its end. */
+  readonly initHeight: number;
   /** After br, return, unreachable or error.raise: the rest of the frame is dead and its stack polymorphic. */
   unreachable: boolean;
 }
@@ -86,6 +88,14 @@ class Validator {
   address = 0;
   private readonly operands: OperandType[] = [];
   private readonly controls: ControlFrame[] = [];
+  /**
+   * Local initialization, as in WebAssembly's function-references proposal: locals
+   * of a type without a zero value (ptr, row, scan) must be set before they are
+   * read. `initialized` says which are; `inits` lists, in order, those set so far,
+   * so leaving a frame can forget the sets made inside it (they may not have run).
+   */
+  private readonly initialized: boolean[];
+  private readonly inits: number[] = [];
   private maxStackHeight = 0;
   private maxControlDepth = 0;
   private readonly blockEnds: Int32Array;
@@ -94,6 +104,7 @@ class Validator {
   constructor(readonly program: Program) {
     this.blockEnds = new Int32Array(program.code.length).fill(-1);
     this.elseOf = new Int32Array(program.code.length).fill(-1);
+    this.initialized = program.locals.map((type) => !typesWithoutZero.has(type));
   }
 
   get controlDepth(): number {
@@ -132,7 +143,7 @@ class Validator {
   }
 
   pushCtrl(kind: FrameKind, resultTypes: readonly ValueType[], opener = -1): void {
-    this.controls.push({ kind, opener, resultTypes, height: this.operands.length, unreachable: false });
+    this.controls.push({ kind, opener, resultTypes, height: this.operands.length, initHeight: this.inits.length, unreachable: false });
     this.maxControlDepth = Math.max(this.maxControlDepth, this.controls.length);
   }
 
@@ -144,6 +155,7 @@ class Validator {
       this.fail(`values left on the stack at end of ${frameNames[frame.kind]}: ${left}`);
     }
     this.controls.pop();
+    for (const index of this.inits.splice(frame.initHeight)) this.initialized[index] = false;
     return frame;
   }
 
@@ -185,7 +197,7 @@ class Validator {
         ruleFor(controlRules, info)(this, immediates);
         return;
       case 'local':
-        ruleFor(localRules, info)(this, this.localType(immediates[0] as number));
+        ruleFor(localRules, info)(this, this.localType(immediates[0] as number), immediates[0] as number);
         return;
       case 'constant':
         this.pushVal(this.pushableConstantType(immediates[0] as number));
@@ -236,6 +248,18 @@ class Validator {
 
   // --- program tables the immediates index ---
 
+  /** local.get of a local without a zero value that may not have been set is refused. */
+  getLocal(index: number, type: ValueType): void {
+    if (!this.initialized[index]) this.fail(`local ${index} (${type}) is read before it is set on every path`);
+    this.pushVal(type);
+  }
+
+  setLocal(index: number): void {
+    if (this.initialized[index]) return;
+    this.initialized[index] = true;
+    this.inits.push(index);
+  }
+
   localType(index: number): ValueType {
     const locals = this.program.locals;
     if (index >= locals.length) this.fail(`local ${index} out of range (${locals.length} local${locals.length === 1 ? '' : 's'})`);
@@ -285,7 +309,10 @@ class Validator {
 // --- rules by opcode ---
 
 type ControlRule = (validator: Validator, immediates: readonly Immediate[]) => void;
-type LocalRule = (validator: Validator, type: ValueType) => void;
+type LocalRule = (validator: Validator, type: ValueType, index: number) => void;
+
+/** Operand types with no zero value for a fresh local to hold. */
+const typesWithoutZero: ReadonlySet<string> = new Set<ValueType>(['ptr', 'row', 'scan']);
 type ImmediateRule = (validator: Validator, immediates: readonly Immediate[]) => void;
 
 /** Block types: a value type code for one result, or the empty block type for none. */
@@ -331,10 +358,14 @@ const controlRules: Record<(typeof controlInstructionNames)[number], ControlRule
 };
 
 const localRules: Record<(typeof localInstructionNames)[number], LocalRule> = {
-  'local.get': (validator, type) => validator.pushVal(type),
-  'local.set': (validator, type) => validator.popVal(type),
-  'local.tee': (validator, type) => {
+  'local.get': (validator, type, index) => validator.getLocal(index, type),
+  'local.set': (validator, type, index) => {
     validator.popVal(type);
+    validator.setLocal(index);
+  },
+  'local.tee': (validator, type, index) => {
+    validator.popVal(type);
+    validator.setLocal(index);
     validator.pushVal(type);
   },
 };

@@ -138,11 +138,23 @@ const constantPool = program({
 });
 
 /** Locals of every value type, read, written and teed; their zero values are not used where they would trap. */
+/** Locals of types without a zero value must be set before they are read (the validator checks). */
+const initializers: Partial<Record<ValueType, Step[]>> = {
+  row: [['row.new', 1]],
+  ptr: [['const', 1], ['ptr.make', 0, rnd]],
+  scan: [['i32.const', 1], ['mem.scan_resource', 0, rnd]],
+};
+
 const localsOfEveryType = program({
   paramCount: 2,
   locals: [...valueTypes],
+  constants: [name('t'), sql('k')],
   code: [
-    ...valueTypes.flatMap((_, index): Step[] => [['local.get', index], ['local.set', index]]),
+    ...valueTypes.flatMap((type, index): Step[] => [
+      ...(initializers[type] ? [...initializers[type], ['local.set', index] as Step] : []),
+      ['local.get', index],
+      ['local.set', index],
+    ]),
     ['i32.const', 7],
     ['local.tee', 0],
     ['drop'],

@@ -387,7 +387,8 @@ describe('constants', () => {
 
 describe('locals and params', () => {
   it('gets, sets and tees with the local type', () => {
-    expectValid(prog(['local.get', localOf('ptr')], ['mem.load'], ['local.tee', localOf('bytes')], ['local.set', localOf('bytes')], ['end']));
+    expectValid(prog(['sql.null'], ['ptr.make', names.users, 0], ['local.set', localOf('ptr')], ['local.get', localOf('ptr')], ['mem.load'], ['local.tee', localOf('bytes')], ['local.set', localOf('bytes')], ['end']));
+    expectInvalid(prog(['local.get', localOf('ptr')], ['mem.load'], ['drop'], ['end']), 0, `local ${localOf('ptr')} (ptr) is read before it is set on every path`);
     expectInvalid(prog(['local.get', localOf('sql')], ['i32.eqz'], ['end']), 1, 'expected i32 but found sql');
     expectInvalid(prog(['sql.null'], ['local.tee', localOf('sql')], ['local.set', localOf('i32')], ['end']), 2, 'expected i32 but found sql');
     expectInvalid(prog(['local.tee', 0], ['end']), 0, 'stack underflow: expected i32');
