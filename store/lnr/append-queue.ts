@@ -3,6 +3,10 @@
  * that arrive while a write is in flight) are written together with one write
  * and one fdatasync; each still gets its own sequence range, in call order.
  *
+ * An append is encoded (sequences assigned, headers and CRCs written) the
+ * moment it arrives, by the encoder the log supplies: while one batch waits
+ * for the disk, the next is already being prepared, so CPU and disk overlap.
+ *
  * The queue is bounded in bytes: past pendingBytesMax an append is refused at
  * once rather than queued, so a producer faster than the disk sees an error
  * instead of growing the heap without limit.
@@ -16,8 +20,20 @@ export interface AppendResult {
   readonly count: number;
 }
 
+/** An append's records, encoded on arrival. */
+export interface EncodedAppend {
+  readonly firstSequence: number;
+  /** The records' bytes, ready to be written. */
+  readonly bytes: Buffer;
+  /** The whole buffer `bytes` is a view of, handed back to the log once written. */
+  readonly buffer: Buffer;
+}
+
+export type AppendEncoder = (payloads: readonly Uint8Array[], recordBytes: number) => EncodedAppend;
+
 export interface PendingAppend {
   readonly payloads: readonly Uint8Array[];
+  readonly encoded: EncodedAppend;
   /** Record bytes (headers included) the payloads occupy on disk. */
   readonly recordBytes: number;
   /** What the append counts against the queue: at least a header, so empty appends are bounded too. */
@@ -36,7 +52,10 @@ export class AppendQueue {
   private waiting: PendingAppend[] = [];
   private queuedBytes = 0;
 
-  constructor(private readonly limits: SegmentLogLimits) {}
+  constructor(
+    private readonly limits: SegmentLogLimits,
+    private readonly encode: AppendEncoder,
+  ) {}
 
   get length(): number {
     return this.waiting.length;
@@ -48,8 +67,9 @@ export class AppendQueue {
     const queuedBytes = Math.max(bytes, recordHeaderBytes);
     // The array is copied so that a caller reusing it cannot change a batch whose size is already counted.
     const snapshot = payloads.slice();
+    const encoded = this.encode(snapshot, bytes);
     return new Promise<AppendResult>((resolve, reject) => {
-      this.waiting.push({ payloads: snapshot, recordBytes: bytes, queuedBytes, resolve, reject });
+      this.waiting.push({ payloads: snapshot, encoded, recordBytes: bytes, queuedBytes, resolve, reject });
       this.queuedBytes += queuedBytes;
     });
   }

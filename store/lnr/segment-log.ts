@@ -15,7 +15,8 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { SqlError, SqlState, assert } from '../../common/sql-error.js';
-import { AppendQueue, type AppendBatch, type AppendResult } from './append-queue.js';
+import { AppendQueue, type AppendBatch, type AppendResult, type EncodedAppend, type PendingAppend } from './append-queue.js';
+import { BufferPool } from './buffer-pool.js';
 import { resolveLimits, type SegmentLogLimits, type SegmentLogOptions } from './log-options.js';
 import { recordBytes, recordHeaderBytes, sequenceMax, writeRecord } from './record-format.js';
 import { scanRecords, type ScanFault } from './record-scan.js';
@@ -57,13 +58,9 @@ export const readBytesMaxHighest = 256 * 1024 * 1024;
 const readChunkBytesMin = 4096;
 const readChunkBytesMax = 1024 * 1024;
 
-/**
- * The batch buffer is kept between batches up to this size: a fresh 1 MiB
- * buffer costs page faults on every batch (measured: about as much time as
- * encoding its records), while a larger one kept per log would pin memory for
- * every queue of a node.
- */
-const batchBufferBytesRetainedMax = 4 * 1024 * 1024;
+
+/** Batches written back to back before other operations (seal, retention, close) get a turn. */
+const batchRoundsMax = 1024;
 
 /** One writer per directory in this process; two would interleave records. */
 const openDirectories = new Set<string>();
@@ -81,15 +78,18 @@ export class SegmentLog {
   /** Set by the first failed write; the log then refuses appends until reopened. */
   private failure: SqlError | null = null;
   private closing: Promise<void> | null = null;
-  /** Reused by batch after batch; batches run one at a time, so it is never shared. */
-  private batchBuffer: Buffer = Buffer.alloc(0);
+  /** Buffers appends are encoded into; each goes back to the pool once its batch is written. */
+  private readonly encodeBuffers = new BufferPool();
+  /** The sequence the next arriving append gets: ahead of nextSequence by what is queued or in flight. */
+  private nextAssignedSequence: number;
 
   private constructor(directory: string, limits: SegmentLogLimits, segments: Segment[], report: OpenReport) {
     this.directory = directory;
     this.limits = limits;
     this.segmentList = segments;
     this.openReport = report;
-    this.appendQueue = new AppendQueue(limits);
+    this.nextAssignedSequence = this.lastSegment.nextSequence;
+    this.appendQueue = new AppendQueue(limits, (payloads, bytes) => this.encodeAppend(payloads, bytes));
   }
 
   /** Opens the log in `directory`, creating it if needed and recovering from a crash if one happened. */
@@ -211,79 +211,110 @@ export class SegmentLog {
     // Runs after the current tick's appends have queued and after the write in flight, if any.
     void this.serialize(async () => {
       this.flushScheduled = false;
-      await this.writeNextBatch();
+      await this.drainAppends();
       if (this.appendQueue.length > 0) this.scheduleFlush();
     });
   }
 
+  /**
+   * Writes batches while appends wait, at most batchRoundsMax of them before
+   * letting other operations in. A batch is acknowledged only once the next
+   * one's write is under way: its callers' work (often encoding the next
+   * append) then overlaps the disk instead of delaying the next write. The
+   * delay costs nothing in durability: the batch is already on disk.
+   */
   private async drainAppends(): Promise<void> {
-    // Every batch takes at least one append, so the waiting count bounds the loop.
-    for (let batches = this.appendQueue.length; batches > 0 && this.appendQueue.length > 0; batches--) {
-      await this.writeNextBatch();
+    let acknowledge = (): void => {};
+    for (let round = 0; round < batchRoundsMax && this.appendQueue.length > 0; round++) {
+      const written = this.writeNextBatch();
+      acknowledge();
+      acknowledge = await written;
     }
-  }
-
-  /** Writes one batch and settles its appends; never throws (failures reject the appends). */
-  private async writeNextBatch(): Promise<void> {
-    const batch = this.appendQueue.takeBatch();
-    if (batch.appends.length === 0) return;
-    try {
-      if (this.failure !== null) throw this.failure;
-      const results = await this.guardWrite(() => this.writeBatch(batch));
-      batch.appends.forEach((append, index) => append.resolve(results[index] as AppendResult));
-    } catch (error) {
-      for (const append of batch.appends) append.reject(error);
-    } finally {
-      this.appendQueue.release(batch);
-    }
+    acknowledge();
   }
 
   /**
-   * Encodes the whole batch into one buffer, then writes it segment by
-   * segment: when a record would overflow the active segment, what precedes
-   * it is made durable, the segment is sealed and a new one started.
+   * Starts writing one batch; resolves, once it is durable or has failed, to the
+   * function that settles its appends. Never rejects (failures reject the appends).
+   */
+  private async writeNextBatch(): Promise<() => void> {
+    const batch = this.appendQueue.takeBatch();
+    const settled = (settle: (append: PendingAppend, index: number) => void) => () => {
+      batch.appends.forEach(settle);
+      this.appendQueue.release(batch);
+      for (const append of batch.appends) this.encodeBuffers.give(append.encoded.buffer);
+    };
+    try {
+      if (this.failure !== null) throw this.failure;
+      const results = await this.guardWrite(() => this.writeBatch(batch));
+      return settled((append, index) => append.resolve(results[index]!));
+    } catch (error) {
+      return settled((append) => append.reject(error));
+    }
+  }
+
+  /** Encodes an append as it arrives, assigning its sequences in arrival order. */
+  private encodeAppend(payloads: readonly Uint8Array[], recordBytes: number): EncodedAppend {
+    const buffer = this.encodeBuffers.take(recordBytes);
+    const bytes = buffer.subarray(0, recordBytes);
+    const firstSequence = this.nextAssignedSequence;
+    let sequence = firstSequence;
+    let position = 0;
+    for (const payload of payloads) {
+      assert(sequence < sequenceMax, 'sequences stay below 2^53');
+      position = writeRecord(bytes, position, sequence, payload);
+      sequence++;
+    }
+    assert(position === recordBytes, 'the append buffer is exactly filled');
+    this.nextAssignedSequence = sequence;
+    return { firstSequence, bytes, buffer };
+  }
+
+  /**
+   * Writes a batch of encoded appends segment by segment: when a record would
+   * overflow the active segment, what precedes it is made durable, the segment
+   * is sealed and a new one started.
    */
   private async writeBatch(batch: AppendBatch): Promise<AppendResult[]> {
-    const buffer = this.batchBufferFor(batch.recordBytes);
-    const results: AppendResult[] = [];
-    let sliceStart = 0;
-    let position = 0;
+    const pieces: Buffer[] = [];
+    let piecesBytes = 0; // the bytes of `pieces`, kept rather than summed per record
     let sequence = this.nextSequence;
     for (const append of batch.appends) {
-      results.push({ firstSequence: sequence, count: append.payloads.length });
+      assert(append.encoded.firstSequence === sequence, 'appends are written in the order their sequences were assigned');
+      let pieceStart = 0;
+      let offset = 0;
       for (const payload of append.payloads) {
-        if (this.lastSegment.bytes + position - sliceStart + recordBytes(payload.length) > this.limits.segmentBytesMax) {
-          await this.commitSlice(buffer.subarray(sliceStart, position), sequence);
+        const size = recordBytes(payload.length);
+        if (this.lastSegment.bytes + piecesBytes + offset - pieceStart + size > this.limits.segmentBytesMax) {
+          if (offset > pieceStart) pieces.push(append.encoded.bytes.subarray(pieceStart, offset));
+          await this.commitPieces(pieces.splice(0), sequence);
           await this.rollActiveSegment();
-          sliceStart = position;
+          piecesBytes = 0;
+          pieceStart = offset;
         }
-        assert(sequence < sequenceMax, 'sequences stay below 2^53');
-        this.lastSegment.index.noteRecord(sequence, this.lastSegment.bytes + position - sliceStart, this.limits.indexIntervalBytes);
-        position = writeRecord(buffer, position, sequence, payload);
+        const position = this.lastSegment.bytes + piecesBytes + offset - pieceStart;
+        this.lastSegment.index.noteRecord(sequence, position, this.limits.indexIntervalBytes);
+        offset += size;
         sequence++;
       }
+      if (offset > pieceStart) pieces.push(append.encoded.bytes.subarray(pieceStart, offset));
+      piecesBytes += offset - pieceStart;
     }
-    assert(position === batch.recordBytes, 'the batch buffer is exactly filled');
-    await this.commitSlice(buffer.subarray(sliceStart, position), sequence);
-    return results;
+    await this.commitPieces(pieces, sequence);
+    return batch.appends.map((append) => ({ firstSequence: append.encoded.firstSequence, count: append.payloads.length }));
   }
 
-  private batchBufferFor(bytes: number): Buffer {
-    if (bytes <= this.batchBuffer.length) return this.batchBuffer.subarray(0, bytes);
-    const buffer = Buffer.allocUnsafe(bytes);
-    if (bytes <= batchBufferBytesRetainedMax) this.batchBuffer = buffer;
-    return buffer;
-  }
-
-  /** Makes a slice of records durable at the end of the active segment, then lets reads see it. */
-  private async commitSlice(slice: Buffer, nextSequence: number): Promise<void> {
+  /** Makes encoded records durable at the end of the active segment, then lets reads see them. */
+  private async commitPieces(pieces: Buffer[], nextSequence: number): Promise<void> {
     const active = this.lastSegment;
     assert(!active.sealed && active.writeHandle !== null, 'records go only into the active segment');
-    if (slice.length > 0) {
-      await writeFully(active.writeHandle, slice, active.bytes);
+    const bytes = totalLength(pieces);
+    if (bytes > 0) {
+      // One piece is the common case (one append per batch); several are joined for a single write.
+      await writeFully(active.writeHandle, pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, bytes), active.bytes);
       await active.writeHandle.datasync();
     }
-    active.bytes += slice.length;
+    active.bytes += bytes;
     active.nextSequence = nextSequence;
   }
 
@@ -507,4 +538,10 @@ function asSqlError(error: unknown, doing: string): SqlError {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function totalLength(buffers: readonly Buffer[]): number {
+  let length = 0;
+  for (const buffer of buffers) length += buffer.length;
+  return length;
 }
