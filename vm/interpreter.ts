@@ -11,123 +11,58 @@
  * and limits end in exhaustion, a memory that cannot be reached is unavailable,
  * and anything validated code cannot do is a crash.
  */
-import { wordBytesMax } from '../common/limits.js';
-import { SqlError, SqlState } from '../common/sql-error.js';
-import { sortKeyBytes, wordAddress, type KeyValue, type WordAddress } from '../store/key.js';
-import type { Memory, ScanCursor, ScanRequest, SortKeyBound } from '../store/memory.js';
-import type { Word } from '../store/word.js';
+import type { WordAddress } from '../store/key.js';
+import type { Memory } from '../store/memory.js';
+import {
+  checkStartLimits,
+  checkWord,
+  currentWord,
+  decodeRowOrTrap,
+  divideInt64,
+  memoryFailure,
+  remainderInt64,
+  rowField,
+  RunState,
+  sqlToFloat64,
+  sqlToInt64,
+  truncateToInt64,
+  withAddress,
+  zeroOf,
+  executionLimitsDefault,
+  type ExecutionContext,
+  type ExecutionLimits,
+  type ExecutionResult,
+  type ScanState,
+} from './run-state.js';
 import { VmFailure } from './failures.js';
-import { instructionInfo, type ValueType } from './isa.js';
+import { instructionInfo } from './isa.js';
 import type { PreparedProgram } from './prepared-program.js';
-import { decodeRow, encodeRow } from './row-codec.js';
+import { encodeRow } from './row-codec.js';
 import * as sql from './sql-operations.js';
 import { sqlTypeByCode, type SqlValue } from './sql-values.js';
 
-export interface ExecutionLimits {
-  /** Instructions a run may execute. */
-  readonly fuel: number;
-  /** Operand stack slots (checked against the validated maximum before running). */
-  readonly stackHeightMax: number;
-  /** Result rows a run may emit. */
-  readonly rowsMax: number;
-  /** Bytes of result rows (encoded) a run may emit. */
-  readonly rowBytesMax: number;
-}
-
-export const executionLimitsDefault: ExecutionLimits = {
-  fuel: 100_000_000,
-  stackHeightMax: 1024,
-  rowsMax: 1_000_000,
-  rowBytesMax: 256 * 1024 * 1024,
-};
-
-/** Words fetched per scan page when the program set no smaller limit. */
-export const scanPageWordsDefault = 1000;
-
-export interface ExecutionContext {
-  readonly memory: Memory;
-  /** The session's account: the first component of every key the program builds. */
-  readonly account: string;
-  readonly params?: readonly SqlValue[];
-  readonly limits?: Partial<ExecutionLimits>;
-}
-
-export interface MemoryOperationCounts {
-  loads: number;
-  writes: number;
-  compares: number;
-  compareAndSwaps: number;
-  /** COMPARE&SWAPs that found another value: each one is a retry in a lock-free loop. */
-  compareAndSwapConflicts: number;
-  deletes: number;
-  scans: number;
-  scanPages: number;
-}
-
-export interface ExecutionStats {
-  /** Executions of each instruction, by address (for EXPLAIN ANALYZE). */
-  readonly counts: Uint32Array;
-  instructions: number;
-  readonly memory: MemoryOperationCounts;
-}
-
-export interface ExecutionResult {
-  readonly rows: SqlValue[][];
-  /** Sum of result.add_count: the n of the command tag. */
-  readonly rowCount: number;
-  readonly stats: ExecutionStats;
-}
-
-/** The state of one mem.scan_* while the program iterates it. */
-interface ScanState {
-  request: ScanRequest;
-  words: readonly Word[];
-  index: number;
-  next: ScanCursor | undefined;
-  /** Words still allowed by the program's limit (Infinity for none). */
-  remaining: number;
-}
-
-const int64Min = -(2n ** 63n);
+export {
+  executionLimitsDefault,
+  scanPageWordsDefault,
+  type ExecutionContext,
+  type ExecutionLimits,
+  type ExecutionResult,
+  type ExecutionStats,
+  type MemoryOperationCounts,
+} from './run-state.js';
 
 export async function execute(prepared: PreparedProgram, context: ExecutionContext): Promise<ExecutionResult> {
   const limits = { ...executionLimitsDefault, ...context.limits };
   checkStartLimits(prepared, context, limits);
   const run = new Run(prepared, context, limits);
   await run.loop();
-  return { rows: run.rows, rowCount: run.rowCount, stats: run.stats };
-}
-
-function checkStartLimits(prepared: PreparedProgram, context: ExecutionContext, limits: ExecutionLimits): void {
-  if (prepared.maxStackHeight > limits.stackHeightMax) {
-    throw new VmFailure('exhaustion', `program needs ${prepared.maxStackHeight} stack slots, over the limit of ${limits.stackHeightMax}`);
-  }
-  const given = context.params?.length ?? 0;
-  if (given !== prepared.program.paramCount) {
-    const expected = prepared.program.paramCount;
-    throw new VmFailure('trap', `program takes ${expected} parameter${expected === 1 ? '' : 's'}, ${given} given`, {
-      sqlstate: '08P01', // protocol_violation: what PostgreSQL says for a Bind with the wrong count
-    });
-  }
-}
-
-function zeroOf(type: ValueType): unknown {
-  switch (type) {
-    case 'i32':
-    case 'f64':
-      return 0;
-    case 'i64':
-      return 0n;
-    default:
-      return null;
-  }
+  const { rows, rowCount, stats } = run.state;
+  return { rows, rowCount, stats };
 }
 
 class Run {
-  readonly rows: SqlValue[][] = [];
-  rowCount = 0;
-  readonly stats: ExecutionStats;
-  private rowBytes = 0;
+  /** Rows, row count, stats and the operations that need the context: shared with the compiled tier. */
+  readonly state: RunState;
   private readonly stack: unknown[];
   private readonly locals: unknown[];
 
@@ -138,16 +73,13 @@ class Run {
   ) {
     this.stack = new Array<unknown>(prepared.maxStackHeight + 1).fill(null);
     this.locals = prepared.program.locals.map(zeroOf);
-    this.stats = {
-      counts: new Uint32Array(prepared.ops.length),
-      instructions: 0,
-      memory: { loads: 0, writes: 0, compares: 0, compareAndSwaps: 0, compareAndSwapConflicts: 0, deletes: 0, scans: 0, scanPages: 0 },
-    };
+    this.state = new RunState(context, limits, prepared.ops.length);
   }
 
   async loop(): Promise<void> {
     const { ops, first, second, branchHeight, values } = this.prepared;
-    const { stack, locals, stats } = this;
+    const { stack, locals, state } = this;
+    const stats = state.stats;
     const counts = stats.counts;
     const params = this.context.params ?? [];
     const memory = this.context.memory;
@@ -156,7 +88,7 @@ class Run {
     let pc = 0;
     try {
       for (;;) {
-        if (--fuel < 0) throw this.exhausted(pc);
+        if (--fuel < 0) throw state.outOfFuel(pc);
         counts[pc]!++;
         const op = ops[pc]!;
         switch (op) {
@@ -315,8 +247,7 @@ class Run {
             break;
           case 0x81: // i64.rem_s
             sp--;
-            if ((stack[sp] as bigint) === 0n) throw divisionByZero();
-            stack[sp - 1] = (stack[sp - 1] as bigint) % (stack[sp] as bigint);
+            stack[sp - 1] = remainderInt64(stack[sp - 1] as bigint, stack[sp] as bigint);
             break;
           // --- f64 ---
           case 0x61: // f64.eq
@@ -494,7 +425,7 @@ class Run {
             stack[sp - 1] = decodeRowOrTrap(stack[sp - 1] as Uint8Array | null, first[pc]!);
             break;
           case 0xf5: // row.emit
-            this.emit(stack[--sp] as SqlValue[], pc);
+            state.emit(stack[--sp] as SqlValue[], pc);
             break;
           // --- word addresses and global memory ---
           case 0xc0: // bytes.null
@@ -504,11 +435,11 @@ class Run {
             stack[sp - 1] = stack[sp - 1] === null ? 1 : 0;
             break;
           case 0xc2: // ptr.make
-            stack[sp - 1] = this.address(values[pc] as string, second[pc]!, stack[sp - 1] as SqlValue, undefined);
+            stack[sp - 1] = state.address(values[pc] as string, second[pc]!, stack[sp - 1] as SqlValue, undefined);
             break;
           case 0xc3: // ptr.make_sorted
             sp--;
-            stack[sp - 1] = this.address(values[pc] as string, second[pc]!, stack[sp - 1] as SqlValue, stack[sp] as SqlValue);
+            stack[sp - 1] = state.address(values[pc] as string, second[pc]!, stack[sp - 1] as SqlValue, stack[sp] as SqlValue);
             break;
           case 0xc4: // mem.load
             stats.memory.loads++;
@@ -550,15 +481,13 @@ class Run {
             break;
           case 0xc9: // mem.scan_range: [ptr lower upper limit] -> [scan]
             sp -= 3;
-            stats.memory.scans++;
-            stack[sp - 1] = sortKeyScan(stack[sp - 1] as WordAddress, stack[sp] as SqlValue, stack[sp + 1] as SqlValue, stack[sp + 2] as number, first[pc]!);
+            stack[sp - 1] = state.sortKeyScan(stack[sp - 1] as WordAddress, stack[sp] as SqlValue, stack[sp + 1] as SqlValue, stack[sp + 2] as number, first[pc]!);
             break;
           case 0xca: // mem.scan_resource: [limit] -> [scan]
-            stats.memory.scans++;
-            stack[sp - 1] = this.resourceScan(values[pc] as string, second[pc]!, stack[sp - 1] as number);
+            stack[sp - 1] = state.resourceScan(values[pc] as string, second[pc]!, stack[sp - 1] as number);
             break;
           case 0xcb: // scan.next
-            stack[sp - 1] = (await this.advance(stack[sp - 1] as ScanState, pc)) ? 1 : 0;
+            stack[sp - 1] = await state.advance(stack[sp - 1] as ScanState);
             break;
           case 0xcc: // scan.value
             stack[sp - 1] = currentWord(stack[sp - 1] as ScanState, pc).value;
@@ -571,7 +500,7 @@ class Run {
             stack[sp++] = params[first[pc]!];
             break;
           case 0x11: // result.add_count
-            this.rowCount += stack[--sp] as number;
+            state.rowCount += stack[--sp] as number;
             break;
           case 0x12: // error.raise
             throw new VmFailure('trap', this.constantName(second[pc]!), {
@@ -592,70 +521,9 @@ class Run {
     }
   }
 
-  private exhausted(pc: number): VmFailure {
-    return new VmFailure('exhaustion', `program ran out of fuel after ${this.limits.fuel} instructions`, { address: pc });
-  }
-
   private constantName(index: number): string {
     return String(this.prepared.program.constants[index]?.value);
   }
-
-  private emit(row: SqlValue[], pc: number): void {
-    if (this.rows.length >= this.limits.rowsMax) {
-      throw new VmFailure('exhaustion', `program emitted more than ${this.limits.rowsMax} rows`, { address: pc });
-    }
-    this.rowBytes += encodeRow(row).byteLength;
-    if (this.rowBytes > this.limits.rowBytesMax) {
-      throw new VmFailure('exhaustion', `program emitted more than ${this.limits.rowBytesMax} bytes of rows`, { address: pc });
-    }
-    this.rows.push(row.slice());
-  }
-
-  private address(resource: string, typeCode: number, primaryKey: SqlValue, sortKey: SqlValue | undefined): WordAddress {
-    return wordAddress({
-      account: this.context.account,
-      resource,
-      resourceType: typeCode === 0 ? 'rnd' : 'lnr',
-      primaryKey: keyValueOf(primaryKey),
-      sortKey: sortKey === undefined ? undefined : keyValueOf(sortKey),
-    });
-  }
-
-  private resourceScan(resource: string, typeCode: number, limit: number): ScanState {
-    const request: ScanRequest = {
-      kind: 'resource',
-      account: this.context.account,
-      resource,
-      resourceType: typeCode === 0 ? 'rnd' : 'lnr',
-      limit: scanPageWordsDefault,
-    };
-    return newScan(request, limit);
-  }
-
-  /** Moves a scan to its next word, fetching a page when the current one is used up. */
-  private async advance(scan: ScanState, pc: number): Promise<boolean> {
-    if (scan.remaining <= 0) return false;
-    scan.index++;
-    if (scan.index < scan.words.length) {
-      scan.remaining--;
-      return true;
-    }
-    if (scan.index > 0 && scan.next === undefined) return false; // the last page was short: done
-    const limit = Math.min(scanPageWordsDefault, scan.remaining);
-    const request = { ...scan.request, limit, after: scan.next };
-    this.stats.memory.scanPages++;
-    const page = await this.context.memory.scan(request);
-    scan.words = page.words;
-    scan.next = page.next;
-    scan.index = 0;
-    if (page.words.length === 0) {
-      scan.remaining = 0;
-      return false;
-    }
-    scan.remaining--;
-    return true;
-  }
-
 }
 
 /** Keeps the top `arity` values, dropping everything above the label's base. */
@@ -665,111 +533,7 @@ function branch(stack: unknown[], sp: number, baseHeight: number, arity: number)
   return baseHeight + arity;
 }
 
-function newScan(request: ScanRequest, limit: number): ScanState {
-  // index -1 and no words: the first scan.next fetches the first page.
-  return { request, words: [], index: -1, next: undefined, remaining: limit > 0 ? limit : Number.POSITIVE_INFINITY };
-}
-
-function sortKeyScan(address: WordAddress, lower: SqlValue, upper: SqlValue, limit: number, flags: number): ScanState {
-  const bound = (value: SqlValue, inclusive: boolean): SortKeyBound => ({ bytes: sortKeyBytes(keyValueOf(value)), inclusive });
-  const request: ScanRequest = {
-    kind: 'sortKeyRange',
-    address,
-    lower: flags & 1 ? bound(lower, (flags & 2) !== 0) : undefined,
-    upper: flags & 4 ? bound(upper, (flags & 8) !== 0) : undefined,
-    reverse: (flags & 16) !== 0,
-    limit: scanPageWordsDefault,
-  };
-  return newScan(request, limit);
-}
-
-function currentWord(scan: ScanState, pc: number): Word {
-  const word = scan.words[scan.index];
-  if (!word) throw new VmFailure('crash', 'scan has no current word: scan.next did not return 1', { address: pc });
-  return word;
-}
-
-function keyValueOf(value: SqlValue): KeyValue {
-  if (value === null) throw new VmFailure('trap', 'a key value must not be NULL', { sqlstate: '22004' });
-  if (typeof value === 'number') {
-    throw new VmFailure('trap', 'double precision values cannot be keys', { sqlstate: '42804' });
-  }
-  return value;
-}
-
-function checkWord(value: Uint8Array): Uint8Array {
-  if (value.byteLength > wordBytesMax) {
-    throw new VmFailure('trap', `row of ${value.byteLength} bytes exceeds the word limit of ${wordBytesMax} bytes`, {
-      sqlstate: SqlState.programLimitExceeded,
-    });
-  }
-  return value;
-}
-
-function rowField(row: SqlValue[], index: number, pc: number): SqlValue {
-  if (index >= row.length) throw new VmFailure('trap', `row has ${row.length} fields, no field ${index}`, { address: pc });
-  return row[index]!;
-}
-
-function decodeRowOrTrap(bytes: Uint8Array | null, fieldCount: number): SqlValue[] {
-  if (bytes === null) throw new VmFailure('trap', 'row.decode of no word', { sqlstate: '22004' });
-  return decodeRow(bytes, fieldCount);
-}
-
-function divisionByZero(): VmFailure {
-  return new VmFailure('trap', 'division by zero', { sqlstate: '22012' });
-}
-
-function divideInt64(dividend: bigint, divisor: bigint): bigint {
-  if (divisor === 0n) throw divisionByZero();
-  if (dividend === int64Min && divisor === -1n) throw new VmFailure('trap', 'bigint out of range', { sqlstate: '22003' });
-  return dividend / divisor;
-}
-
-function truncateToInt64(value: number): bigint {
-  if (Number.isNaN(value) || value >= 2 ** 63 || value < -(2 ** 63)) {
-    throw new VmFailure('trap', 'bigint out of range', { sqlstate: '22003' });
-  }
-  return BigInt(Math.trunc(value));
-}
-
-function sqlToInt64(value: SqlValue): bigint {
-  if (value === null) throw new VmFailure('trap', 'null value where an integer is required', { sqlstate: '22004' });
-  if (typeof value !== 'bigint') throw new VmFailure('trap', `expected an integer, found ${typeof value}`, { sqlstate: '42804' });
-  return value;
-}
-
-function sqlToFloat64(value: SqlValue): number {
-  if (value === null) throw new VmFailure('trap', 'null value where a number is required', { sqlstate: '22004' });
-  if (typeof value === 'number') return value;
-  if (typeof value === 'bigint') return Number(value);
-  throw new VmFailure('trap', `expected a number, found ${typeof value}`, { sqlstate: '42804' });
-}
-
 /** Instructions that call the Memory (a scan is opened lazily: scan.next fetches its pages). */
 const memoryInstructionCodes = new Set(
   (['mem.load', 'mem.write', 'mem.compare', 'mem.cas', 'mem.delete', 'scan.next'] as const).map((name) => instructionInfo(name).code),
 );
-
-/** Failures of the memory become traps when they carry a user-facing SQLSTATE, else "unavailable". */
-function memoryFailure(error: unknown): unknown {
-  if (error instanceof VmFailure) return error;
-  if (error instanceof SqlError) {
-    const unreachable = error.sqlstate === SqlState.ioError || error.sqlstate === SqlState.objectNotInPrerequisiteState;
-    return new VmFailure(unreachable ? 'unavailable' : 'trap', error.message, { sqlstate: error.sqlstate, detail: error.detail });
-  }
-  return new VmFailure('unavailable', `memory failed: ${error instanceof Error ? error.message : String(error)}`);
-}
-
-/** Stamps the failing address on failures raised by helpers; anything else escaping the loop is a crash. */
-function withAddress(error: unknown, pc: number): VmFailure {
-  if (error instanceof VmFailure) {
-    return error.address !== undefined
-      ? error
-      : new VmFailure(error.kind, error.message, { sqlstate: error.sqlstate, address: pc, detail: error.detail });
-  }
-  if (error instanceof SqlError) return new VmFailure('trap', error.message, { sqlstate: error.sqlstate, address: pc, detail: error.detail });
-  const message = error instanceof Error ? error.message : String(error);
-  return new VmFailure('crash', `internal error at instruction ${pc}: ${message}`, { address: pc });
-}
-

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalMemory } from '../../store/local-memory.js';
-import { execute } from '../../vm/interpreter.js';
+import { programRunner, type EngineName } from '../../vm/engine.js';
 import { prepareProgram } from '../../vm/prepared-program.js';
 import { sqlCast, sqlTextOutput } from '../../vm/sql-operations.js';
 import { sqlTypes, type SqlType, type SqlValue } from '../../vm/sql-values.js';
@@ -14,23 +14,30 @@ import { readProgramFile } from './program-files.js';
 import { singleFile } from './assembler.js';
 import { dataDirectoryDefault } from './start.js';
 
-export const runUsage = `dmachine run FILE [--data DIR] [--account NAME] [--param VALUE]...
+export const runUsage = `dmachine run FILE [--data DIR] [--account NAME] [--param VALUE]... [--interpret]
     Run the program FILE (binary or text) against the memory in DIR (default
     ${dataDirectoryDefault}) as account NAME (default admin) and print its rows. Each --param
     is $1, $2, ... in order: null, true, false, an integer, a float, or TYPE:TEXT
-    with TYPE one of ${sqlTypes.join(', ')}; anything else is text.`;
+    with TYPE one of ${sqlTypes.join(', ')}; anything else is text. Programs run on
+    the compiled tier; --interpret runs them on the reference interpreter.`;
 
 export async function runCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { data: { type: 'string' }, account: { type: 'string' }, param: { type: 'string', multiple: true } },
+    options: {
+      data: { type: 'string' },
+      account: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      interpret: { type: 'boolean' },
+    },
     allowPositionals: true,
   });
-  const prepared = prepareProgram(readProgramFile(singleFile(positionals, 'run')));
+  const engine: EngineName = values.interpret ? 'interpreter' : 'compiled';
+  const runner = programRunner(prepareProgram(readProgramFile(singleFile(positionals, 'run'))), engine);
   const memory = LocalMemory.open(resolve(values.data ?? dataDirectoryDefault));
   try {
     const params = (values.param ?? []).map(parseParam);
-    const result = await execute(prepared, { memory, account: values.account ?? 'admin', params });
+    const result = await runner.run({ memory, account: values.account ?? 'admin', params });
     for (const row of result.rows) process.stdout.write(`${row.map((value) => sqlTextOutput(value) ?? 'NULL').join('\t')}\n`);
     const { instructions, memory: operations } = result.stats;
     process.stdout.write(

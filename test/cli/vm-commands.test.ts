@@ -63,6 +63,15 @@ describe('dmachine run', () => {
     await memory.close();
   });
 
+  it('gives the same answer on the interpreter', () => {
+    const data = join(directory(), 'data');
+    const args = ['run', updateListing, '--data', data, '--param', 'alice', '--param', '1', '--param', '2'];
+    const compiled = runCli(args);
+    const interpreted = runCli([...args, '--interpret']);
+    expect(compiled.status).toBe(0);
+    expect(interpreted.stdout).toBe(compiled.stdout);
+  });
+
   it('reports a trap with its SQLSTATE and a wrong parameter count', () => {
     const divide = join(directory(), 'divide.dmasm');
     writeFileSync(divide, '.params 0\n 0  i64.const 1\n 1  i64.const 0\n 2  i64.div_s\n 3  drop\n 4  end\n');
