@@ -1,10 +1,10 @@
 /**
  * lnr append throughput against the disk's own sequential write speed.
  *
- *   npx tsx bench/lnr-append.ts            (BENCH_MB=256 by default)
+ *   npm run bench:lnr      (BENCH_MB=256 and BENCH_ROUNDS=3 by default)
  *
  * lnr: 1 KiB records, appended 1024 at a time, each append its own durable
- * write + fdatasync (one per MiB of payload). The producer keeps two appends in
+ * write (O_DSYNC: one per MiB of payload). The producer keeps two appends in
  * flight, as a queue with more than one client does: the log encodes the next
  * MiB while the disk syncs the last one. Baselines, same total size,
  * same 1 MiB chunks: a plain file with one fsync at the end (the disk's
@@ -51,7 +51,7 @@ function report(label: string, samples: number[]): number {
 }
 
 async function appendToLog(directory: string, payloads: Uint8Array[]): Promise<void> {
-  // One append per batch, so every MiB gets its own fdatasync even with two in flight.
+  // One append per batch, so every MiB is made durable on its own even with two in flight.
   const log = await SegmentLog.open(directory, { batchBytesMax: recordsPerAppend * recordBytes(recordPayloadBytes) });
   try {
     let inFlight: Promise<unknown> = Promise.resolve();

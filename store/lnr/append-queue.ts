@@ -1,7 +1,8 @@
 /**
  * Appends waiting for their group commit. Callers in the same tick (and any
  * that arrive while a write is in flight) are written together with one write
- * and one fdatasync; each still gets its own sequence range, in call order.
+ * (durable: the segment is open with O_DSYNC); each still gets its own
+ * sequence range, in call order.
  *
  * An append is encoded (sequences assigned, headers and CRCs written) the
  * moment it arrives, by the encoder the log supplies: while one batch waits

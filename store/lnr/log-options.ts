@@ -17,7 +17,7 @@ export interface SegmentLogOptions {
   readonly appendBytesMax?: number;
   /** Record bytes waiting to be written, over all callers; beyond it appends are refused, not queued. */
   readonly pendingBytesMax?: number;
-  /** Record bytes written with one write + fdatasync (a single larger append still goes alone). */
+  /** Record bytes written with one durable write (a single larger append still goes alone). */
   readonly batchBytesMax?: number;
 }
 

@@ -3,11 +3,12 @@
  * loaded again as sealed on a later open.
  *
  * Recovery trusts nothing past the last verified record of the active segment:
- * appends are acknowledged only after fdatasync, so a record that fails any
+ * appends are acknowledged only once durable, so a record that fails any
  * check there was never acknowledged and the tail from it on can be cut.
  * Sealed segments were fully synced before sealing, so damage there is not a
  * torn write but corruption; it is left in place and reported on read.
  */
+import { constants } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { OffsetIndex } from './offset-index.js';
 import type { SegmentLogLimits } from './log-options.js';
@@ -53,7 +54,7 @@ const wholeSegmentScanChunkBytes = 1024 * 1024;
 /** A new, empty active segment; its name is durable before any record is written to it. */
 export async function createActiveSegment(directory: string, baseSequence: number, limits: SegmentLogLimits): Promise<Segment> {
   const segment = new Segment(directory, baseSequence, activeIndex(baseSequence, 0, limits));
-  segment.writeHandle = await fs.open(segment.segmentPath, 'wx');
+  segment.writeHandle = await fs.open(segment.segmentPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DSYNC);
   try {
     await fsyncDirectory(directory);
   } catch (error) {
@@ -80,7 +81,7 @@ export async function recoverActiveSegment(
   report: MutableOpenReport,
 ): Promise<Segment> {
   const segment = new Segment(directory, baseSequence, activeIndex(baseSequence, 0, limits));
-  const handle = await fs.open(segment.segmentPath, 'r+');
+  const handle = await fs.open(segment.segmentPath, constants.O_RDWR | constants.O_DSYNC);
   try {
     const fileBytes = (await handle.stat()).size;
     segment.index = activeIndex(baseSequence, fileBytes, limits);

@@ -4,7 +4,9 @@
  * (docs/lnr-format.md describes the bytes; DESIGN §3 the contract).
  *
  * Durability: append resolves only after its records are written and
- * fdatasync'ed, and a new segment's directory entry is fsync'ed before any
+ * durable (the active segment's descriptor is opened with O_DSYNC, so a write
+ * returns once its data is on disk: one system call where write + fdatasync
+ * took two), and a new segment's directory entry is fsync'ed before any
  * record goes into it, so an acknowledged record survives a crash; recovery
  * on open cuts only records that were never acknowledged.
  *
@@ -127,7 +129,7 @@ export class SegmentLog {
 
   /**
    * Appends records and resolves once they are durable. Appends made in the
-   * same tick share one write and one fdatasync. Payloads must not change
+   * same tick share one durable write. Payloads must not change
    * until the promise settles.
    */
   append(payloads: readonly Uint8Array[]): Promise<AppendResult> {
@@ -311,8 +313,8 @@ export class SegmentLog {
     const bytes = totalLength(pieces);
     if (bytes > 0) {
       // One piece is the common case (one append per batch); several are joined for a single write.
+      // The handle is O_DSYNC: each write returns once its data is durable.
       await writeFully(active.writeHandle, pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, bytes), active.bytes);
-      await active.writeHandle.datasync();
     }
     active.bytes += bytes;
     active.nextSequence = nextSequence;
@@ -326,7 +328,7 @@ export class SegmentLog {
   }
 
   /**
-   * After a failed write or fdatasync the state of the file is unknown (the
+   * After a failed durable write the state of the file is unknown (the
    * kernel may have dropped the dirty pages), so the log stops accepting
    * writes; reopening recovers from what is really on disk.
    */
