@@ -11,6 +11,7 @@
  */
 import { nameBytesMax, wordBytesMax } from '../common/limits.js';
 import { SqlError, SqlState } from '../common/sql-error.js';
+import { sqlTypeNames } from '../vm/sql-operations.js';
 import { sqlTypes, type SqlType } from '../vm/sql-values.js';
 
 
@@ -21,19 +22,8 @@ export const tableColumnsMax = 1600;
 export const reservedNamePrefix = 'dm_';
 
 /** Types a primary-key column may have: those with one canonical key text (float8: -0/NaN; jsonb: no order). */
-const keyUnusableTypes: ReadonlySet<SqlType> = new Set<SqlType>(['float8', 'jsonb']);
+const keyUnusableTypes: ReadonlySet<string> = new Set(['float8', 'jsonb']);
 
-/** PostgreSQL's spelling of each type, for messages. */
-const typeDisplayNames: Record<SqlType, string> = {
-  boolean: 'boolean',
-  int4: 'integer',
-  int8: 'bigint',
-  float8: 'double precision',
-  text: 'text',
-  bytea: 'bytea',
-  timestamptz: 'timestamp with time zone',
-  jsonb: 'jsonb',
-};
 
 export interface ColumnDefinition {
   readonly name: string;
@@ -184,7 +174,7 @@ function checkKeyColumn(columns: readonly ColumnDefinition[], position: number):
   if (keyUnusableTypes.has(column.type)) {
     throw new SqlError(
       SqlState.invalidTableDefinition,
-      `column "${column.name}" of type ${typeDisplayNames[column.type]} cannot be part of a primary key`,
+      `column "${column.name}" of type ${sqlTypeNames[column.type]} cannot be part of a primary key`,
       'a key column must be integer, bigint, text, bytea, boolean or timestamp with time zone',
     );
   }
