@@ -13,6 +13,9 @@
  *   constants   u32 count, then per entry       kind u8, payload:
  *                 0x01 sql    tag u8: 0x00 NULL | 0x01 boolean + u8 0/1 | 0x03 int8 + s64 LEB
  *                                     | 0x04 float8 + f64 | 0x05 text + string | 0x06 bytea + blob
+ *                                     | 0x07 timestamptz + s64 LEB (PostgreSQL's form: µs since
+ *                                       2000-01-01 UTC, infinity/-infinity as the int8 extremes)
+ *                                     | 0x08 jsonb + string (its canonical text, jsonb_out's)
  *                 0x02 bytes  blob
  *                 0x03 name   string
  *   code        u32 count, then per instruction opcode u8, then its immediates in table order:
@@ -25,7 +28,9 @@
  *   string = u32 LEB byte length + UTF-8;  blob = u32 LEB byte length + raw bytes
  *
  * SQL tags reuse sqlTypeCodes; integers are always int8 (the VM holds every SQL
- * integer as a bigint), so the int4 code is refused. The decoder checks formats,
+ * integer as a bigint), so the int4 code is refused. A timestamptz must be in
+ * range and a jsonb's text must parse and be canonical (print back the same),
+ * so every value has one encoding. The decoder checks formats,
  * not types: index ranges and stack typing are the validator's job.
  *
  * Decoding never trusts a length or count: each is bounded by the bytes left
@@ -47,7 +52,8 @@ import {
 } from './isa.js';
 import { ByteReader, ByteWriter, isS32, isS64, isU32 } from './leb128.js';
 import type { Constant, Immediate, Instruction, Program } from './program.js';
-import { sqlTypeByCode, sqlTypeCodes, type SqlValue } from './sql-values.js';
+import { parseJsonbText } from './sql-jsonb.js';
+import { Jsonb, sqlTypeByCode, sqlTypeCodes, Timestamptz, type SqlValue } from './sql-values.js';
 
 export const programMagic = Uint8Array.of(0x00, 0x64, 0x6d, 0x70);
 export const programFormatVersion = 1;
@@ -151,7 +157,15 @@ function writeSqlValue(writer: ByteWriter, value: SqlValue): void {
       writer.u8(sqlTypeCodes.text);
       return writeString(writer, value);
     default:
-      assert(value instanceof Uint8Array, 'a SQL value is null, boolean, bigint, number, string or Uint8Array');
+      if (value instanceof Timestamptz) {
+        writer.u8(sqlTypeCodes.timestamptz);
+        return writer.s64(value.toPostgresMicroseconds());
+      }
+      if (value instanceof Jsonb) {
+        writer.u8(sqlTypeCodes.jsonb);
+        return writeString(writer, value.text);
+      }
+      assert(value instanceof Uint8Array, 'a SQL value is null, boolean, bigint, number, string, Uint8Array, Timestamptz or Jsonb');
       writer.u8(sqlTypeCodes.bytea);
       return writeBlob(writer, value);
   }
@@ -295,9 +309,30 @@ function readSqlValue(reader: ByteReader): SqlValue {
       return readString(reader, 'a text');
     case 'bytea':
       return readBlob(reader, 'a bytea');
+    case 'timestamptz': {
+      const start = reader.offset;
+      const microseconds = reader.s64('a timestamptz');
+      return Timestamptz.fromPostgresMicroseconds(microseconds) ?? reader.fail(`timestamptz of ${microseconds} µs since 2000 is out of range`, start);
+    }
+    case 'jsonb':
+      return readJsonb(reader);
     default:
       return reader.fail(`unknown SQL value tag 0x${hex(tag)}`, reader.offset - 1);
   }
+}
+
+function readJsonb(reader: ByteReader): Jsonb {
+  const start = reader.offset;
+  const text = readString(reader, 'a jsonb');
+  let value: Jsonb | undefined;
+  try {
+    value = parseJsonbText(text);
+  } catch {
+    // reported below, with the offset
+  }
+  if (value === undefined) return reader.fail('a jsonb constant is not valid JSON', start);
+  if (value.text !== text) reader.fail('a jsonb constant is not in canonical form', start);
+  return value;
 }
 
 function readBoolean(reader: ByteReader): boolean {

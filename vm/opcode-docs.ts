@@ -30,7 +30,7 @@ const valueTypeMeanings: Record<ValueType, string> = {
   i32: '32-bit integer; also the condition and boolean type (0 is false)',
   i64: '64-bit integer',
   f64: '64-bit IEEE 754 float',
-  sql: 'a SQL value or NULL (boolean, int8, float8, text, bytea)',
+  sql: 'a SQL value or NULL (boolean, int8, float8, text, bytea, timestamptz, jsonb)',
   bytes: 'a word value (bytes), or null for "no word"',
   row: 'a row of SQL values, the decoded form of a word',
   ptr: 'a word address: SHA-512 pointer plus sort key',
@@ -147,7 +147,9 @@ function renderBinaryLayout(): string[] {
       'constants',
       `u32 count, then per entry a kind byte and its payload: sql 0x${hex(constantKindCodes.sql)} (a tag: 0x${hex(sqlNullTag)} NULL, ` +
         `boolean 0x${hex(sqlTypeCodes.boolean)} + u8 0/1, int8 0x${hex(sqlTypeCodes.int8)} + s64, float8 0x${hex(sqlTypeCodes.float8)} + f64, ` +
-        `text 0x${hex(sqlTypeCodes.text)} + string, bytea 0x${hex(sqlTypeCodes.bytea)} + blob); bytes 0x${hex(constantKindCodes.bytes)} + blob; ` +
+        `text 0x${hex(sqlTypeCodes.text)} + string, bytea 0x${hex(sqlTypeCodes.bytea)} + blob, ` +
+        `timestamptz 0x${hex(sqlTypeCodes.timestamptz)} + s64 microseconds since 2000-01-01 UTC as PostgreSQL stores it (infinities as the int8 extremes), ` +
+        `jsonb 0x${hex(sqlTypeCodes.jsonb)} + string of its canonical text); bytes 0x${hex(constantKindCodes.bytes)} + blob; ` +
         `name 0x${hex(constantKindCodes.name)} + string`,
     ]),
     row(['code', 'u32 instruction count, then per instruction the opcode byte and its immediates']),
@@ -163,7 +165,8 @@ function renderTextFormat(): string[] {
     'Listings read by people and by the assembler. The header declares `.params`, one `.local TYPE` per local and',
     'one `.const KIND VALUE` per pool entry (index in the comment). SQL constants: `NULL`, `true`, `false`, integers',
     'as plain decimals, floats always with `.` or an exponent or as `nan`/`inf`/`-inf`, text as a JSON string, bytea as',
-    '`x"00ff"`. Then one instruction per line: address, opcode, immediates, and a comment holding the program\'s',
+    '`x"00ff"`, timestamptz and jsonb as the type name and a JSON string of their text (`timestamptz "2024-01-02 03:04:05+00"`,',
+    '`jsonb "{\\"a\\": 1}"`; printed in UTC and canonical form, read with the type\'s input function). Then one instruction per line: address, opcode, immediates, and a comment holding the program\'s',
     'comment and the values of the constants it names. The assembler ignores addresses (checking them when present),',
     'indentation, blank lines and comment-only lines.',
     '',

@@ -18,6 +18,11 @@
  *                     sign; every NaN is written as 0x7ff8000000000000
  *     0x05  text      uleb128 byte length, then that many bytes of UTF-8
  *     0x06  bytea     uleb128 byte length, then that many bytes
+ *     0x07  timestamptz  as an integer: PostgreSQL's int8 form, microseconds since
+ *                     2000-01-01 UTC, infinity and -infinity as the int8 extremes;
+ *                     anything else outside PostgreSQL's range is refused
+ *     0x08  jsonb     as text: its canonical text (jsonb_out's), which must parse
+ *                     and print back the same
  *
  * Every uleb128 is minimal (no redundant 0x80 continuation groups); lengths
  * fit in 32 bits. decodeRow refuses anything else (another version, a field
@@ -29,7 +34,8 @@
  * with 54000, since a row is also encoded to measure or emit it.
  */
 import { VmFailure } from './failures.js';
-import type { SqlValue } from './sql-values.js';
+import { parseJsonbText } from './sql-jsonb.js';
+import { Jsonb, Timestamptz, type SqlValue } from './sql-values.js';
 
 /** PostgreSQL's limit on the columns of a table, and so on the fields of a row. */
 export const rowFieldsMax = 1600;
@@ -43,6 +49,8 @@ const integerTag = 0x03;
 const float8Tag = 0x04;
 const textTag = 0x05;
 const byteaTag = 0x06;
+const timestamptzTag = 0x07;
+const jsonbTag = 0x08;
 
 const int8Min = -(2n ** 63n);
 const int8Max = 2n ** 63n - 1n;
@@ -128,6 +136,11 @@ function fieldSize(value: SqlValue, fieldIndex: number): number {
     default:
       if (value === null) return 1;
       if (value instanceof Uint8Array) return 1 + uleb128Size(value.length) + value.length;
+      if (value instanceof Timestamptz) return 1 + zigZagSizeOfBigInteger(value.toPostgresMicroseconds());
+      if (value instanceof Jsonb) {
+        const length = utf8Length(value.text); // jsonb text is well-formed: parseJsonbText refuses lone surrogates
+        return 1 + uleb128Size(length) + length;
+      }
       throw new VmFailure('crash', `row field ${fieldIndex} is not a SQL value`);
   }
 }
@@ -224,6 +237,13 @@ export function encodeRow(fields: readonly SqlValue[]): Uint8Array {
       default:
         if (value === null) {
           out[position++] = nullTag;
+        } else if (value instanceof Timestamptz) {
+          out[position++] = timestamptzTag;
+          position = writeZigZagBigInteger(out, position, value.toPostgresMicroseconds());
+        } else if (value instanceof Jsonb) {
+          out[position++] = jsonbTag;
+          position = writeUleb128(out, position, utf8Length(value.text));
+          position = writeUtf8(out, position, value.text);
         } else {
           const bytes = value as Uint8Array;
           out[position++] = byteaTag;
@@ -335,6 +355,28 @@ function readText(bytes: Uint8Array): string {
   }
 }
 
+function readTimestamptz(bytes: Uint8Array): Timestamptz {
+  const start = cursor;
+  const microseconds = readZigZagInteger(bytes);
+  const value = Timestamptz.fromPostgresMicroseconds(microseconds);
+  if (value === undefined) throw corrupted(start, `timestamptz of ${microseconds} µs since 2000 is out of range`);
+  return value;
+}
+
+function readJsonb(bytes: Uint8Array): Jsonb {
+  const start = cursor;
+  const text = readText(bytes);
+  let value: Jsonb | undefined;
+  try {
+    value = parseJsonbText(text);
+  } catch {
+    // reported below
+  }
+  if (value === undefined) throw corrupted(start, 'jsonb is not valid JSON');
+  if (value.text !== text) throw corrupted(start, 'jsonb is not in canonical form');
+  return value;
+}
+
 function readBytea(bytes: Uint8Array): Uint8Array {
   const length = readUleb128(bytes);
   const start = cursor;
@@ -384,6 +426,12 @@ export function decodeRow(bytes: Uint8Array, fieldCount: number): SqlValue[] {
         break;
       case byteaTag:
         fields[index] = readBytea(bytes);
+        break;
+      case timestamptzTag:
+        fields[index] = readTimestamptz(bytes);
+        break;
+      case jsonbTag:
+        fields[index] = readJsonb(bytes);
         break;
       default:
         throw corrupted(cursor - 1, `unknown field tag 0x${tag.toString(16).padStart(2, '0')}`);

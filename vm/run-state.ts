@@ -16,7 +16,7 @@ import { VmFailure } from './failures.js';
 import type { ValueType } from './isa.js';
 import type { PreparedProgram } from './prepared-program.js';
 import { decodeRow, encodeRow } from './row-codec.js';
-import type { SqlValue } from './sql-values.js';
+import { Jsonb, Timestamptz, type SqlValue } from './sql-values.js';
 
 export interface ExecutionLimits {
   /** Instructions a run may execute. */
@@ -230,6 +230,9 @@ export function keyValueOf(value: SqlValue): KeyValue {
   if (typeof value === 'number') {
     throw new VmFailure('trap', 'double precision values cannot be keys', { sqlstate: '42804' });
   }
+  // store/key.ts has no encoding for them yet
+  if (value instanceof Timestamptz) throw new VmFailure('trap', 'timestamp with time zone values cannot be keys yet', { sqlstate: '0A000' });
+  if (value instanceof Jsonb) throw new VmFailure('trap', 'jsonb values cannot be keys', { sqlstate: '42804' });
   return value;
 }
 

@@ -16,11 +16,17 @@
  * - text compares by UTF-8 bytes, as PostgreSQL's "C" collation.
  * - a LIKE pattern that ends with a lone backslash is refused up front
  *   (PostgreSQL only notices when matching reaches it).
+ * timestamptz and jsonb follow vm/sql-timestamptz.ts and vm/sql-jsonb.ts,
+ * whose headers list their departures (a narrower timestamptz input syntax;
+ * jsonb's order at the top level; no casts between jsonb and scalars yet).
  * Every SQL integer is a bigint in the int8 range; a value typed int4 is only
  * range-checked when cast to int4, since the runtime value does not carry it.
  */
 import { VmFailure } from './failures.js';
-import type { SqlType, SqlValue } from './sql-values.js';
+import { compareJsonbValues, parseJsonbText } from './sql-jsonb.js';
+import { compareTextByUtf8 } from './text-order.js';
+import { formatTimestamptz, parseTimestamptzText } from './sql-timestamptz.js';
+import { Jsonb, Timestamptz, type SqlType, type SqlValue } from './sql-values.js';
 
 type NonNullSqlValue = Exclude<SqlValue, null>;
 
@@ -39,6 +45,8 @@ export const sqlTypeNames: Readonly<Record<SqlType, string>> = {
   float8: 'double precision',
   text: 'text',
   bytea: 'bytea',
+  timestamptz: 'timestamp with time zone',
+  jsonb: 'jsonb',
 };
 
 /** The PostgreSQL name of a value's type; every integer reports bigint. */
@@ -53,6 +61,8 @@ function valueTypeName(value: NonNullSqlValue): string {
     case 'string':
       return 'text';
     default:
+      if (value instanceof Timestamptz) return 'timestamp with time zone';
+      if (value instanceof Jsonb) return 'jsonb';
       return 'bytea';
   }
 }
@@ -148,30 +158,6 @@ function compareIntegerWithFloat(integer: bigint, float: number): number {
   return floor === float ? 0 : -1;
 }
 
-/**
- * UTF-16 code units order as code points (and so as UTF-8 bytes) except that a
- * surrogate (an astral character) must sort after U+E000..U+FFFF. At the first
- * differing unit, when both are at or above U+D800, shift surrogates up past
- * U+FFFF's range and the high BMP range down: the usual fix-up (ICU's
- * u_strCmpCodePointOrder), with no allocation.
- */
-function compareTextByUtf8(left: string, right: string): number {
-  if (left === right) return 0;
-  const commonLength = left.length < right.length ? left.length : right.length;
-  for (let index = 0; index < commonLength; index++) {
-    let leftUnit = left.charCodeAt(index);
-    let rightUnit = right.charCodeAt(index);
-    if (leftUnit !== rightUnit) {
-      if (leftUnit >= 0xd800 && rightUnit >= 0xd800) {
-        leftUnit += leftUnit >= 0xe000 ? -0x800 : 0x2000;
-        rightUnit += rightUnit >= 0xe000 ? -0x800 : 0x2000;
-      }
-      return leftUnit < rightUnit ? -1 : 1;
-    }
-  }
-  return left.length < right.length ? -1 : left.length > right.length ? 1 : 0;
-}
-
 function compareBytes(left: Uint8Array, right: Uint8Array): number {
   const commonLength = left.length < right.length ? left.length : right.length;
   for (let index = 0; index < commonLength; index++) {
@@ -202,7 +188,13 @@ function compareNonNull(left: NonNullSqlValue, right: NonNullSqlValue, operator:
       if (typeof right === 'boolean') return left === right ? 0 : left ? 1 : -1;
       break;
     default:
-      if (right instanceof Uint8Array) return compareBytes(left, right);
+      if (left instanceof Uint8Array) {
+        if (right instanceof Uint8Array) return compareBytes(left, right);
+      } else if (left instanceof Timestamptz) {
+        if (right instanceof Timestamptz) return left.microseconds < right.microseconds ? -1 : left.microseconds > right.microseconds ? 1 : 0;
+      } else if (right instanceof Jsonb) {
+        return compareJsonbValues(left.value, right.value); // left is the remaining kind, jsonb
+      }
   }
   throw operatorMismatch(operator, left, right);
 }
@@ -247,7 +239,7 @@ export function sqlGreaterOrEqual(left: SqlValue, right: SqlValue): SqlValue {
   return compareNonNull(left, right, '>=') >= 0;
 }
 
-/** Booleans, numbers, text, bytea: the order of kinds when one ORDER BY meets mixed kinds. */
+/** Booleans, numbers, text, bytea, timestamptz, jsonb: the order of kinds when one ORDER BY meets mixed kinds. */
 function sortRank(value: NonNullSqlValue): number {
   switch (typeof value) {
     case 'boolean':
@@ -258,7 +250,7 @@ function sortRank(value: NonNullSqlValue): number {
     case 'string':
       return 2;
     default:
-      return 3;
+      return value instanceof Uint8Array ? 3 : value instanceof Timestamptz ? 4 : 5;
   }
 }
 
@@ -266,8 +258,10 @@ function sortRank(value: NonNullSqlValue): number {
  * A total order for ORDER BY (ascending): NULL after every value, as
  * PostgreSQL's default NULLS LAST for ASC; within a type the order of sql.lt
  * (NaN after every number, -0 equal to 0, integers and floats exactly).
- * Values of different kinds, which one column never holds, order by kind
- * (boolean, number, text, bytea) so the order stays total.
+ * timestamptz by instant (-infinity first, infinity last), jsonb by
+ * compareJsonbValues. Values of different kinds, which one column never
+ * holds, order by kind (boolean, number, text, bytea, timestamptz, jsonb) so
+ * the order stays total.
  */
 export function compareSqlValuesForSort(left: SqlValue, right: SqlValue): number {
   if (left === null) return right === null ? 0 : 1;
@@ -281,7 +275,8 @@ export function compareSqlValuesForSort(left: SqlValue, right: SqlValue): number
 /**
  * Whether GROUP BY / DISTINCT puts the two values in one group: NULLs group
  * together, NaN with NaN, -0 with 0, and an integer with an equal float (the
- * same equivalence as compareSqlValuesForSort).
+ * same equivalence as compareSqlValuesForSort; jsonb numbers by value, so
+ * '1.0' and '1' group together, as in PostgreSQL).
  */
 export function sqlValuesEqualForGrouping(left: SqlValue, right: SqlValue): boolean {
   return compareSqlValuesForSort(left, right) === 0;
@@ -554,7 +549,8 @@ function formatBytea(bytes: Uint8Array): string {
 /**
  * The value as its type's output function prints it (what the wire protocol
  * sends in text format): booleans as t/f, integers in decimal, floats as
- * formatFloat8, bytea as \x hex. NULL has no text form.
+ * formatFloat8, bytea as \x hex, timestamptz in ISO style in UTC
+ * (`2024-01-02 01:04:05.678+00`), jsonb as jsonb_out. NULL has no text form.
  */
 export function sqlTextOutput(value: SqlValue): string | null {
   switch (typeof value) {
@@ -567,7 +563,10 @@ export function sqlTextOutput(value: SqlValue): string | null {
     case 'boolean':
       return value ? 't' : 'f';
     default:
-      return value === null ? null : formatBytea(value);
+      if (value === null) return null;
+      if (value instanceof Uint8Array) return formatBytea(value);
+      if (value instanceof Timestamptz) return formatTimestamptz(value);
+      return value.text;
   }
 }
 
@@ -975,8 +974,11 @@ function floatToInteger(value: number, type: 'int4' | 'int8'): bigint {
  * PostgreSQL, so boolean to bigint and to double precision trap 42846, while
  * any integer casts to boolean (the runtime value does not say int4). Floats
  * to integers round half to even (rint); NaN and out of range trap 22003.
- * Other pairs (bytea with numbers or booleans, double precision to boolean)
- * trap 42846 "cannot cast type X to Y".
+ * Text to timestamptz and jsonb through their input functions (22007 /
+ * 22008 / 22P02, see sql-timestamptz.ts and sql-jsonb.ts), and both to text.
+ * Other pairs (bytea with numbers or booleans, double precision to boolean,
+ * timestamptz or jsonb with anything but text; PostgreSQL's jsonb to boolean
+ * and numbers casts are not here yet) trap 42846 "cannot cast type X to Y".
  */
 export function sqlCast(value: SqlValue, type: SqlType): SqlValue {
   if (value === null) return null;
@@ -1010,6 +1012,14 @@ export function sqlCast(value: SqlValue, type: SqlType): SqlValue {
     case 'bytea':
       if (value instanceof Uint8Array) return value;
       if (typeof value === 'string') return parseByteaText(value);
+      throw cannotCast(value, type);
+    case 'timestamptz':
+      if (value instanceof Timestamptz) return value;
+      if (typeof value === 'string') return parseTimestamptzText(value);
+      throw cannotCast(value, type);
+    case 'jsonb':
+      if (value instanceof Jsonb) return value;
+      if (typeof value === 'string') return parseJsonbText(value);
       throw cannotCast(value, type);
     default: {
       const unknownType: never = type;

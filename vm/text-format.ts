@@ -20,7 +20,11 @@
  * pool order, their index in a comment (checked when present). Constant values:
  * sql `NULL`, `true`, `false`, integers as plain decimals (`-42`), floats always
  * with a `.` or an exponent or as `nan`, `inf`, `-inf` (`42.0`, `-0.0`, `1e+21`),
- * text as a JSON string, bytea as `x"00ff"`; `bytes x"..."`; `name "..."`.
+ * text as a JSON string, bytea as `x"00ff"`, timestamptz as `timestamptz` and a
+ * JSON string of its text (`timestamptz "2024-01-02 03:04:05+00"`), jsonb as
+ * `jsonb` and a JSON string of its text (`jsonb "{\"a\": 1}"`); `bytes x"..."`;
+ * `name "..."`. Printing writes the output forms (UTC, jsonb's canonical
+ * text); reading accepts any input the casts from text accept.
  *
  * Code: one instruction per line, `ADDR  opcode immediates  ; comment`, bodies of
  * block/loop/if indented two spaces per level. Locals print as `$n`, constants as
@@ -50,7 +54,10 @@ import { commentAddresses, instructionFault, isWellFormedText, valueTypeByCode }
 import { AssembleError } from './failures.js';
 import { s32Max, s32Min, s64Max, s64Min, u32Max } from './leb128.js';
 import type { Constant, Immediate, Instruction, Program } from './program.js';
-import { sqlTypeByCode, sqlTypeCodes, sqlTypes, type SqlType, type SqlValue } from './sql-values.js';
+import { VmFailure } from './failures.js';
+import { parseJsonbText } from './sql-jsonb.js';
+import { formatTimestamptz, parseTimestamptzText } from './sql-timestamptz.js';
+import { Jsonb, sqlTypeByCode, sqlTypeCodes, sqlTypes, Timestamptz, type SqlType, type SqlValue } from './sql-values.js';
 
 /** Comments start at this column unless the instruction is longer. */
 const commentColumn = 32;
@@ -204,6 +211,8 @@ export function formatSqlValue(value: SqlValue): string {
     case 'string':
       return quoteText(value);
     default:
+      if (value instanceof Timestamptz) return `timestamptz ${quoteText(formatTimestamptz(value))}`;
+      if (value instanceof Jsonb) return `jsonb ${quoteText(value.text)}`;
       return formatHex(value);
   }
 }
@@ -490,9 +499,23 @@ function readSqlValue(cursor: LineCursor): SqlValue {
   const token = cursor.word();
   if (token === 'NULL') return null;
   if (token === 'true' || token === 'false') return token === 'true';
+  if (token === 'timestamptz' || token === 'jsonb') return readTypedSqlValue(cursor, token);
   if (integerPattern.test(token)) return readInteger(cursor, token, s64Min, s64Max, 'an int8 constant');
-  if (token === '') cursor.fail('missing value: expected NULL, true, false, a number, a JSON string or x"hex"');
+  if (token === '') cursor.fail('missing value: expected NULL, true, false, a number, a JSON string, x"hex", timestamptz "..." or jsonb "..."');
   return readFloat(cursor, token, 'a SQL constant', false);
+}
+
+/** `timestamptz "TEXT"` or `jsonb "TEXT"`: the JSON string's value read by the type's input function. */
+function readTypedSqlValue(cursor: LineCursor, type: 'timestamptz' | 'jsonb'): SqlValue {
+  cursor.skipSpace();
+  if (cursor.peek() !== '"') cursor.fail(`a ${type} constant is written ${type} "TEXT"`);
+  const text = cursor.jsonString(type);
+  try {
+    return type === 'timestamptz' ? parseTimestamptzText(text) : parseJsonbText(text);
+  } catch (error) {
+    if (!(error instanceof VmFailure)) throw error;
+    return cursor.fail(`bad ${type} ${quoteText(text)}: ${error.message}`);
+  }
 }
 
 function readHex(cursor: LineCursor): Uint8Array {

@@ -4,7 +4,7 @@ import { decodeProgram, encodeProgram } from '../../vm/binary-format.js';
 import { DecodeError } from '../../vm/failures.js';
 import { emptyBlockTypeCode, instructions, valueTypeCodes, type ImmediateKind, type InstructionName } from '../../vm/isa.js';
 import type { Immediate, Program } from '../../vm/program.js';
-import { sqlTypeCodes } from '../../vm/sql-values.js';
+import { Jsonb, sqlTypeCodes, sqlTypeOf, Timestamptz } from '../../vm/sql-values.js';
 import { arbitraryProgram, samplePrograms } from './sample-programs.js';
 
 const header = [0x00, 0x64, 0x6d, 0x70, 0x01];
@@ -110,8 +110,8 @@ describe('binary format', () => {
     expect(new Set(programs.flatMap((program) => program.locals))).toEqual(new Set(Object.keys(valueTypeCodes)));
     const constants = programs.flatMap((program) => program.constants);
     expect(new Set(constants.map((constant) => constant.kind))).toEqual(new Set(['sql', 'bytes', 'name']));
-    const sqlValueKinds = constants.flatMap((constant) => (constant.kind === 'sql' ? [constant.value === null ? 'null' : constant.value instanceof Uint8Array ? 'bytea' : typeof constant.value] : []));
-    expect(new Set(sqlValueKinds)).toEqual(new Set(['null', 'boolean', 'bigint', 'number', 'string', 'bytea']));
+    const sqlValueKinds = constants.flatMap((constant) => (constant.kind === 'sql' ? [constant.value === null ? 'null' : sqlTypeOf(constant.value)] : []));
+    expect(new Set(sqlValueKinds)).toEqual(new Set(['null', 'boolean', 'int8', 'float8', 'text', 'bytea', 'timestamptz', 'jsonb']));
   });
 
   it('round-trips random programs', () => {
@@ -178,6 +178,10 @@ describe('binary format refusals', () => {
     ['comments out of order', [...header, 0x00, 0x00, 0x00, 0x02, 0x01, 0x0b, 0x02, 0x01, 0x00, 0x00, 0x00], 14, /must increase/],
     ['a missing comments section', [...header, 0x00, 0x00, 0x00, 0x01, 0x0b], 10, /end of input/],
     ['trailing bytes', [...minimal, 0x00], 11, /trailing/],
+    // int8 max - 1 is no instant: PostgreSQL's range ends below it, and infinity is int8 max itself
+    ['a timestamptz out of range', oneConstant(0x01, 0x07, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00), 10, /timestamptz .* out of range/],
+    ['a jsonb that is not JSON', oneConstant(0x01, 0x08, 0x01, 0x7b), 10, /not valid JSON/],
+    ['a jsonb not in canonical form', oneConstant(0x01, 0x08, 0x03, 0x7b, 0x20, 0x7d), 10, /canonical/],
   ];
 
   it.each(cases)('refuses %s', (_, bytes, offset, reason) => {
@@ -241,5 +245,21 @@ describe('encoding an ill-formed program is a bug, refused by an assertion', () 
 
   it('keeps the empty block type distinct from every value type', () => {
     expect(Object.values(valueTypeCodes)).not.toContain(emptyBlockTypeCode);
+  });
+});
+
+describe('timestamptz and jsonb constants', () => {
+  it('store timestamptz as PostgreSQL does, in microseconds since 2000 with the infinities at the int8 extremes', () => {
+    const program = (value: Timestamptz): Program => ({ paramCount: 0, locals: [], constants: [{ kind: 'sql', value }], code: [{ op: 'end', immediates: [] }], comments: {} });
+    const epoch2000 = Timestamptz.fromMicroseconds(946_684_800_000_001n); // 2000-01-01 00:00:00.000001 UTC
+    expect([...encodeProgram(program(epoch2000)).subarray(8, 11)]).toEqual([0x01, 0x07, 0x01]);
+    expect([...encodeProgram(program(Timestamptz.infinity)).subarray(8, 20)]).toEqual([0x01, 0x07, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00]);
+    expect(decodeProgram(encodeProgram(program(Timestamptz.minusInfinity))).constants[0]!.value).toBe(Timestamptz.minusInfinity);
+  });
+
+  it('store jsonb as its canonical text', () => {
+    const value = new Jsonb(null, 'null');
+    const encoded = encodeProgram({ paramCount: 0, locals: [], constants: [{ kind: 'sql', value }], code: [{ op: 'end', immediates: [] }], comments: {} });
+    expect([...encoded.subarray(8, 15)]).toEqual([0x01, 0x08, 0x04, 0x6e, 0x75, 0x6c, 0x6c]);
   });
 });

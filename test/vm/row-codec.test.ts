@@ -6,8 +6,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { VmFailure } from '../../vm/failures.js';
 import { decodeRow, encodeRow, rowFieldsMax } from '../../vm/row-codec.js';
-import type { SqlValue } from '../../vm/sql-values.js';
+import { parseJsonbText } from '../../vm/sql-jsonb.js';
+import { parseTimestamptzText } from '../../vm/sql-timestamptz.js';
+import { Jsonb, Timestamptz, type SqlValue } from '../../vm/sql-values.js';
 import { failureOf, int8Max, int8Min } from './failure-of.js';
+import { jsonbValue, timestamptzValue } from './time-json-arbitraries.js';
 
 
 function bytes(...values: number[]): Uint8Array {
@@ -28,6 +31,8 @@ function expectSameRow(actual: readonly SqlValue[], expected: readonly SqlValue[
     const want = expected[index]!;
     const got = actual[index]!;
     if (typeof want === 'number') expect(Object.is(got, want)).toBe(true);
+    else if (want instanceof Timestamptz) expect(got instanceof Timestamptz && got.microseconds === want.microseconds).toBe(true);
+    else if (want instanceof Jsonb) expect(got instanceof Jsonb && got.text === want.text).toBe(true);
     else if (want instanceof Uint8Array) expect(got instanceof Uint8Array && Buffer.from(got).equals(Buffer.from(want))).toBe(true);
     else expect(got).toBe(want);
   }
@@ -45,6 +50,8 @@ const sqlValue: fc.Arbitrary<SqlValue> = fc.oneof(
   fc.string({ unit: 'binary-ascii', maxLength: 40 }),
   fc.constantFrom('', '\uFEFFbom', '\u0000', '\u{10FFFF}', 'é'.repeat(20)),
   fc.uint8Array({ maxLength: 40 }),
+  timestamptzValue,
+  jsonbValue,
 );
 const row = fc.array(sqlValue, { maxLength: 12 });
 
@@ -134,7 +141,7 @@ describe('refusing malformed words', () => {
     expectCorrupted(encodeRow([1n, 2n]), 1); // count differs from expected
     expectCorrupted(encodeRow([1n, 2n]), 3);
     expectCorrupted(bytes(0x01, 0xc1, 0x0c), 1601); // over rowFieldsMax
-    expectCorrupted(bytes(0x01, 0x01, 0x07), 1); // unknown tag
+    expectCorrupted(bytes(0x01, 0x01, 0x09), 1); // unknown tag
     expectCorrupted(bytes(0x01, 0x01, 0xff), 1);
     expectCorrupted(bytes(0x01, 0x01, 0x00, 0x00), 1); // trailing byte
   });
@@ -208,6 +215,51 @@ describe('refusing malformed words', () => {
         decodeOrCorrupted(new Uint8Array(word), fields.length);
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('timestamptz and jsonb fields', () => {
+  it('encode timestamptz as the int8 PostgreSQL stores (µs since 2000) and jsonb as its canonical text', () => {
+    const encoded = encodeRow([
+      parseTimestamptzText('2000-01-01 00:00:00.000001Z'),
+      parseTimestamptzText('1999-12-31 23:59:59.999999Z'),
+      Timestamptz.infinity,
+      Timestamptz.minusInfinity,
+      parseJsonbText('{"b": 1, "a": [true]}'),
+    ]);
+    expect([...encoded]).toEqual([
+      0x01, 5,
+      0x07, 0x02, // 1 µs, zig-zag
+      0x07, 0x01, // -1 µs
+      0x07, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, // int8 max
+      0x07, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, // int8 min
+      0x08, 21, ...new TextEncoder().encode('{"a": [true], "b": 1}'),
+    ]); // prettier-ignore
+    const decoded = decodeRow(encoded, 5);
+    expect(decoded[2]).toBe(Timestamptz.infinity);
+    expect(decoded[3]).toBe(Timestamptz.minusInfinity);
+    expect((decoded[4] as Jsonb).text).toBe('{"a": [true], "b": 1}');
+  });
+
+  it('refuses a timestamptz out of range and a jsonb that is not canonical JSON', () => {
+    expectCorrupted(bytes(0x01, 0x01, 0x07, 0xfc, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01), 1); // int8 max - 1
+    expectCorrupted(bytes(0x01, 0x01, 0x07, 0x80), 1); // truncated
+    expectCorrupted(bytes(0x01, 0x01, 0x08, 0x01, 0x7b), 1); // "{"
+    expectCorrupted(bytes(0x01, 0x01, 0x08, 0x03, 0x7b, 0x20, 0x7d), 1); // "{ }": JSON, not canonical
+    expectCorrupted(bytes(0x01, 0x01, 0x08, 0x03, 0x31, 0x65, 0x32), 1); // "1e2": canonically 100
+    expectCorrupted(bytes(0x01, 0x01, 0x08, 0x00), 1); // empty
+  });
+
+  it('round-trip and encode deterministically', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(timestamptzValue, jsonbValue), { maxLength: 6 }), (fields) => {
+        const encoded = encodeRow(fields);
+        const decoded = decodeRow(encoded, fields.length);
+        expectSameRow(decoded, fields);
+        expect(encodeRow(decoded)).toEqual(encoded);
+      }),
+      { numRuns: 500 },
     );
   });
 });

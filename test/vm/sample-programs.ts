@@ -11,7 +11,10 @@
 import fc from 'fast-check';
 import { emptyBlockTypeCode, instructions, valueTypeCodes, valueTypes, type InstructionName, type ValueType } from '../../vm/isa.js';
 import type { Constant, Immediate, Instruction, Program } from '../../vm/program.js';
-import { sqlTypeCodes, sqlTypes, type SqlValue } from '../../vm/sql-values.js';
+import { parseJsonbText } from '../../vm/sql-jsonb.js';
+import { parseTimestamptzText } from '../../vm/sql-timestamptz.js';
+import { sqlTypeCodes, sqlTypes, Timestamptz, type SqlValue } from '../../vm/sql-values.js';
+import { jsonbValue, timestamptzValue } from './time-json-arbitraries.js';
 
 export interface SampleProgram {
   readonly name: string;
@@ -129,12 +132,18 @@ const constantPool = program({
     sql('quote " backslash \\ newline \n tab \t nul \u0000 bom \ufeff ; semicolon'),
     sql(new Uint8Array(0)),
     sql(Uint8Array.of(0x00, 0x7f, 0x80, 0xff)),
+    sql(parseTimestamptzText('2024-01-02 03:04:05.678+02')),
+    sql(Timestamptz.infinity),
+    sql(Timestamptz.minusInfinity),
+    sql(parseTimestamptzText('4714-11-24 00:00:00+00 BC')),
+    sql(parseJsonbText('{"bb": [1.50, "é\\n\\"q\\""], "a": null, "a": {}}')),
+    sql(parseJsonbText('1e2')),
     bytes(),
     bytes(0xde, 0xad, 0xbe, 0xef),
     name(''),
     name('naïve "resource"'),
   ],
-  code: [...Array.from({ length: 18 }, (_, index): Step[] => [['const', index], ['drop']]).flat(), ['end']],
+  code: [...Array.from({ length: 24 }, (_, index): Step[] => [['const', index], ['drop']]).flat(), ['end']],
 });
 
 /** Locals of every value type, read, written and teed; their zero values are not used where they would trap. */
@@ -496,6 +505,8 @@ const sqlValue: fc.Arbitrary<SqlValue> = fc.oneof(
   fc.double(),
   text,
   bytesValue,
+  timestamptzValue,
+  jsonbValue,
 );
 
 const constant: fc.Arbitrary<Constant> = fc.oneof(

@@ -31,7 +31,7 @@ import { instructions } from '../../vm/isa.js';
 import { prepareProgram, type PreparedProgram } from '../../vm/prepared-program.js';
 import type { Program } from '../../vm/program.js';
 import { decodeRow, encodeRow } from '../../vm/row-codec.js';
-import type { SqlValue } from '../../vm/sql-values.js';
+import { Jsonb, Timestamptz, type SqlValue } from '../../vm/sql-values.js';
 import { assemble, formatSqlValue } from '../../vm/text-format.js';
 
 /** An execution engine: what the interpreter's `execute` is, and what every other tier must be. */
@@ -393,7 +393,9 @@ function parseWordSpec(tokens: Token[], line: number, text: string, account: str
 }
 
 function keyValueOf(value: SqlValue, fail: (reason: string) => never): KeyValue {
-  if (value === null || typeof value === 'number') return fail(`a key value is an integer, text, bytea or boolean, not ${formatValue(value)}`);
+  if (value === null || typeof value === 'number' || value instanceof Timestamptz || value instanceof Jsonb) {
+    return fail(`a key value is an integer, text, bytea or boolean, not ${formatValue(value)}`);
+  }
   return value;
 }
 
@@ -403,12 +405,21 @@ function keyValueOf(value: SqlValue, fail: (reason: string) => never): KeyValue 
  */
 function parseSqlValues(tokens: readonly Token[], fail: (reason: string) => never): SqlValue[] {
   if (tokens.length === 0) return [];
-  const listing = ['.params 0', ...tokens.map((token) => `.const sql ${token.raw}`)].join('\n');
+  // `timestamptz "..."` and `jsonb "..."` are one value written as two tokens
+  const values: string[] = [];
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index]!;
+    const next = tokens[index + 1];
+    const typed = token.kind === 'word' && (token.raw === 'timestamptz' || token.raw === 'jsonb') && next?.kind === 'string';
+    values.push(typed ? `${token.raw} ${next.raw}` : token.raw);
+    if (typed) index++;
+  }
+  const listing = ['.params 0', ...values.map((value) => `.const sql ${value}`)].join('\n');
   try {
     return assemble(listing).constants.map((constant) => constant.value as SqlValue);
   } catch (error) {
     if (!(error instanceof AssembleError)) throw error;
-    const token = tokens[error.line - 2];
+    const token = { raw: values[error.line - 2] };
     return fail(`bad SQL value ${token?.raw ?? ''}: ${error.message.replace(/^assembler: line [0-9]+: /, '')}`);
   }
 }
@@ -647,6 +658,9 @@ export function sameSqlValue(left: unknown, right: unknown): boolean {
     return left instanceof Uint8Array && right instanceof Uint8Array && sameBytes(left, right);
   }
   if (typeof left === 'number' && typeof right === 'number') return Object.is(left, right);
+  if (left instanceof Timestamptz && right instanceof Timestamptz) return left.microseconds === right.microseconds;
+  // the canonical text, not jsonb equality: 1.0 is not 1 here
+  if (left instanceof Jsonb && right instanceof Jsonb) return left.text === right.text;
   return left === right;
 }
 
@@ -656,7 +670,12 @@ function sameBytes(left: Uint8Array | null, right: Uint8Array | null): boolean {
 }
 
 function formatValue(value: unknown): string {
-  const isSqlValue = value === null || value instanceof Uint8Array || ['boolean', 'bigint', 'number', 'string'].includes(typeof value);
+  const isSqlValue =
+    value === null ||
+    value instanceof Uint8Array ||
+    value instanceof Timestamptz ||
+    value instanceof Jsonb ||
+    ['boolean', 'bigint', 'number', 'string'].includes(typeof value);
   if (isSqlValue) return formatSqlValue(value as SqlValue);
   return `<not a SQL value: ${String(value)}>`;
 }

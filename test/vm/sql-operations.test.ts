@@ -35,8 +35,9 @@ import {
   sqlUpper,
   sqlValuesEqualForGrouping,
 } from '../../vm/sql-operations.js';
-import type { SqlType, SqlValue } from '../../vm/sql-values.js';
+import { Jsonb, Timestamptz, timestamptzMicrosecondsEnd, timestamptzMicrosecondsMin, type SqlType, type SqlValue } from '../../vm/sql-values.js';
 import { failureOf, int8Max, int8Min } from './failure-of.js';
+import { jsonbValue, timestamptzValue } from './time-json-arbitraries.js';
 
 
 function bytes(...values: number[]): Uint8Array {
@@ -514,7 +515,7 @@ describe('casts', () => {
   const trap = (sqlstate: string, message?: string): Outcome => (message === undefined ? { trap: sqlstate } : { trap: sqlstate, message });
 
   it('casts NULL to NULL for every type', () => {
-    for (const type of ['boolean', 'int4', 'int8', 'float8', 'text', 'bytea'] as const) expect(sqlCast(null, type)).toBe(null);
+    for (const type of ['boolean', 'int4', 'int8', 'float8', 'text', 'bytea', 'timestamptz', 'jsonb'] as const) expect(sqlCast(null, type)).toBe(null);
   });
 
   it('reads text as int4 and int8 as PostgreSQL 15 does', () => {
@@ -744,6 +745,9 @@ describe('sort order and grouping', () => {
     fc.string({ unit: 'binary', maxLength: 6 }),
     fc.string({ unit: fc.constantFrom('a', 'b', '\uFFFF', '\uE000', '\u{10000}', '\u{1F600}'), maxLength: 4 }),
     fc.uint8Array({ maxLength: 4 }),
+    timestamptzValue,
+    fc.constantFrom('1', '1.0', '[]', 'null', '{"a": 1}', '{"b": 0}', '[1, "a"]', '["a", 1]', 'true', '"x"').map(jsonb),
+    jsonbValue,
   );
 
   it('puts NULL last', () => {
@@ -827,6 +831,172 @@ describe('sort order and grouping', () => {
         expect(Math.sign(compareSqlValuesForSort(left, right))).toBe(exactSign(left, right));
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+function timestamptz(text: string): Timestamptz {
+  return sqlCast(text, 'timestamptz') as Timestamptz;
+}
+
+function jsonb(text: string): Jsonb {
+  return sqlCast(text, 'jsonb') as Jsonb;
+}
+
+describe('timestamptz', () => {
+  it('reads ISO 8601 text and prints it in UTC, as PostgreSQL 15 does with TimeZone = UTC', () => {
+    const cases: [string, string][] = [
+      ['2024-01-02 03:04:05.678+02', '2024-01-02 01:04:05.678+00'],
+      ['2024-01-02T03:04:05Z', '2024-01-02 03:04:05+00'],
+      ['2024-01-02T03:04Z', '2024-01-02 03:04:00+00'],
+      ['2024-01-02', '2024-01-02 00:00:00+00'],
+      ['  2024-01-02 03:04:05 +0530 ', '2024-01-01 21:34:05+00'],
+      ['2024-01-02 03:04:05-08:00', '2024-01-02 11:04:05+00'],
+      ['2024-01-02 03:04:05 UTC', '2024-01-02 03:04:05+00'],
+      ['2024-01-02 03:04:05.1234565', '2024-01-02 03:04:05.123456+00'],
+      ['2024-01-02 03:04:05.9999995+05:30', '2024-01-01 21:34:06+00'],
+      ['2024-01-02 03:04:05.100', '2024-01-02 03:04:05.1+00'],
+      ['2024-01-02 03:04:05.', '2024-01-02 03:04:05+00'],
+      ['1969-12-31 23:59:59.5', '1969-12-31 23:59:59.5+00'],
+      ['2024-02-29 24:00:00', '2024-03-01 00:00:00+00'],
+      ['2016-12-31 23:59:60Z', '2017-01-01 00:00:00+00'],
+      ['294276-12-31 23:59:59.999999+00', '294276-12-31 23:59:59.999999+00'],
+      ['4714-11-24 00:00:00+00 BC', '4714-11-24 00:00:00+00 BC'],
+      ['0001-01-01 00:00:00 BC', '0001-01-01 00:00:00+00 BC'],
+      ['0001-01-01', '0001-01-01 00:00:00+00'],
+      ['epoch', '1970-01-01 00:00:00+00'],
+      ['Infinity', 'infinity'],
+      [' -infinity', '-infinity'],
+    ];
+    for (const [input, output] of cases) expect([input, sqlTextOutput(timestamptz(input))]).toEqual([input, output]);
+    expect(timestamptz('epoch').microseconds).toBe(0n);
+    expect(timestamptz('2000-01-01 00:00:00.000001Z').toPostgresMicroseconds()).toBe(1n);
+    expect(timestamptz('infinity')).toBe(Timestamptz.infinity);
+  });
+
+  it('refuses bad input with PostgreSQL 15 SQLSTATEs', () => {
+    expectTrap(() => timestamptz('abc'), '22007', 'invalid input syntax for type timestamp with time zone: "abc"');
+    for (const input of ['', '2024-01', '2024-01-02 03', '2024-01-02x', '2024-01-02 03:04:05 EST' /* PostgreSQL reads EST */]) {
+      expectTrap(() => timestamptz(input), '22007');
+    }
+    expectTrap(() => timestamptz('2023-02-29'), '22008', 'date/time field value out of range: "2023-02-29"');
+    for (const input of ['2024-13-01', '0000-01-01', '2024-01-02 25:00', '2024-01-02 24:00:01', '2024-01-02 03:60']) {
+      expectTrap(() => timestamptz(input), '22008');
+    }
+    expectTrap(() => timestamptz('294277-01-01 00:00:00+00'), '22008', 'timestamp out of range: "294277-01-01 00:00:00+00"');
+    expectTrap(() => timestamptz('4714-11-23 23:59:59+00 BC'), '22008');
+    expectTrap(() => timestamptz('2024-01-02 03:04:05+16'), '22009', 'time zone displacement out of range: "2024-01-02 03:04:05+16"');
+    expectTrap(() => timestamptz('now'), '0A000');
+  });
+
+  it('compares by instant, and only with timestamptz', () => {
+    const early = timestamptz('2024-01-02 03:04:05+02');
+    const same = timestamptz('2024-01-02 01:04:05Z');
+    const later = timestamptz('2024-01-02 01:04:05.000001Z');
+    expect(sqlEquals(early, same)).toBe(true);
+    expect(sqlLess(same, later)).toBe(true);
+    expect(sqlLess(Timestamptz.minusInfinity, timestamptz('4714-11-24 00:00:00+00 BC'))).toBe(true);
+    expect(sqlGreater(Timestamptz.infinity, timestamptz('294276-12-31 23:59:59.999999+00'))).toBe(true);
+    expect(sqlEquals(Timestamptz.infinity, timestamptz('infinity'))).toBe(true);
+    expectTrap(() => sqlLess(early, 'x'), '42804', 'operator does not exist: timestamp with time zone < text');
+    expectTrap(() => sqlEquals(1n, early), '42804', 'operator does not exist: bigint = timestamp with time zone');
+    expectTrap(() => sqlEquals(early, jsonb('1')), '42804', 'operator does not exist: timestamp with time zone = jsonb');
+  });
+
+  it('refuses arithmetic and casts other than to and from text', () => {
+    const value = timestamptz('2024-01-02');
+    expectTrap(() => sqlAdd(value, 1n), '42804', 'operator does not exist: timestamp with time zone + bigint');
+    expectTrap(() => sqlSub(value, value), '42804');
+    expectTrap(() => sqlNeg(value), '42804', 'operator does not exist: - timestamp with time zone');
+    expectTrap(() => sqlLength(value), '42804');
+    expectTrap(() => sqlCast(value, 'int8'), '42846', 'cannot cast type timestamp with time zone to bigint');
+    expectTrap(() => sqlCast(1n, 'timestamptz'), '42846', 'cannot cast type bigint to timestamp with time zone');
+    expectTrap(() => sqlCast(value, 'jsonb'), '42846');
+    expect(sqlCast(value, 'timestamptz')).toBe(value);
+    expect(sqlCast(value, 'text')).toBe('2024-01-02 00:00:00+00');
+    expect(sqlTextCast(value)).toBe('2024-01-02 00:00:00+00');
+    expect(sqlConcat('at ', value)).toBe('at 2024-01-02 00:00:00+00');
+    expectTrap(() => sqlConcat(value, value), '42804');
+  });
+
+  it('reads back what it prints, over the whole range', () => {
+    fc.assert(
+      fc.property(timestamptzValue, (value) => {
+        const roundTrip = timestamptz(sqlTextOutput(value)!);
+        expect(roundTrip.microseconds).toBe(value.microseconds);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(timestamptz(sqlTextOutput(Timestamptz.fromMicroseconds(timestamptzMicrosecondsMin))!).microseconds).toBe(timestamptzMicrosecondsMin);
+    expect(sqlTextOutput(Timestamptz.fromMicroseconds(timestamptzMicrosecondsEnd - 1n))).toBe('294276-12-31 23:59:59.999999+00');
+  });
+});
+
+describe('jsonb', () => {
+  it('normalizes as PostgreSQL 15 jsonb does', () => {
+    const cases: [string, string][] = [
+      ['{"bb": [1, 2], "a": 1}', '{"a": 1, "bb": [1, 2]}'],
+      ['{"a":1,"a":2}', '{"a": 2}'],
+      ['{"aaa":1, "b":2, "é":3, "ab": 4}', '{"b": 2, "ab": 4, "é": 3, "aaa": 1}'],
+      ['[1.50, 1e2, 1.5e-3, 1.50e1, -0, -0.0, 0.000, 12e-1, 1E+2, 1e-3, 0.1e1, 100e-2]', '[1.50, 100, 0.0015, 15.0, 0, 0.0, 0.000, 1.2, 100, 0.001, 1, 1.00]'],
+      ['"\\u00e9\\n\\ud83d\\ude00\\/\\u001f"', '"é\\n😀/\\u001f"'],
+      [' \t\n null \r', 'null'],
+      ['true', 'true'],
+      ['[]', '[]'],
+      ['{}', '{}'],
+      ['{"a": {"c": [], "b": {}}}', '{"a": {"b": {}, "c": []}}'],
+      ['"tab\\there \\"q\\" \\\\ \\b\\f\\r"', '"tab\\there \\"q\\" \\\\ \\b\\f\\r"'],
+    ];
+    for (const [input, output] of cases) expect([input, sqlTextOutput(jsonb(input))]).toEqual([input, output]);
+    expect(sqlTextOutput(jsonb('1e1000'))).toBe(`1${'0'.repeat(1000)}`);
+  });
+
+  it('refuses what is not strict JSON with 22P02, as PostgreSQL 15 does', () => {
+    for (const input of ['', '01', '[1,]', "{'a':1}", '{"a" 1}', '[1 2]', 'nul', 'NULL', '1.', '.5', '+1', '"a', '"\\x"', '"\\ud800"', '"\\udc00"', '"\\ud800\\ud800"', '{"a":1}}', '"\t"', 'NaN']) {
+      expectTrap(() => jsonb(input), '22P02', 'invalid input syntax for type json');
+    }
+    expectTrap(() => jsonb('"\\u0000"'), '22P05', 'unsupported Unicode escape sequence');
+    expectTrap(() => jsonb('1e-16384'), '22003', 'value overflows numeric format');
+    expectTrap(() => jsonb('1e131072'), '22003', 'value overflows numeric format');
+    expectTrap(() => jsonb('1e1000000000000'), '22003');
+    expectTrap(() => jsonb('"\ud800"'), '22021');
+    expectTrap(() => jsonb('['.repeat(1001) + ']'.repeat(1001)), '54001');
+    expect(sqlTextOutput(jsonb('['.repeat(1000) + ']'.repeat(1000)))).toBe('['.repeat(1000) + ']'.repeat(1000));
+  });
+
+  it('compares by value in PostgreSQL jsonb btree order', () => {
+    expect(sqlEquals(jsonb('1'), jsonb('1.0'))).toBe(true);
+    expect(sqlEquals(jsonb('{"a": 1, "b": [1.0]}'), jsonb('{"b": [1], "a": 1.00}'))).toBe(true);
+    expect(sqlValuesEqualForGrouping(jsonb('1'), jsonb('1.0'))).toBe(true);
+    // each neighbour pair was checked against PostgreSQL 15, except true < [] (see compareJsonbValues)
+    const ascending = ['null', '""', '"a"', '"b"', '-1.5', '0', '0.5', '2', '10', 'false', 'true', '[]', '[2]', '[[1]]', '[1, 2]', '{}', '{"a": 1}', '{"aa": 0}', '{"b": 1}', '{"a": 1, "b": 2}', '{"a": 1, "c": 0}'];
+    for (let index = 0; index + 1 < ascending.length; index++) {
+      expect([ascending[index], sqlLess(jsonb(ascending[index]!), jsonb(ascending[index + 1]!))]).toEqual([ascending[index], true]);
+    }
+    expect(sqlLess(jsonb('[1]'), jsonb('["a"]'))).toBe(false);
+    expectTrap(() => sqlEquals(jsonb('1'), 1n), '42804', 'operator does not exist: jsonb = bigint');
+    expectTrap(() => sqlLess('{}', jsonb('{}')), '42804', 'operator does not exist: text < jsonb');
+  });
+
+  it('refuses arithmetic and casts other than to and from text', () => {
+    const value = jsonb('{"a": 1}');
+    expectTrap(() => sqlAdd(value, 1n), '42804', 'operator does not exist: jsonb + bigint');
+    expectTrap(() => sqlCast(value, 'boolean'), '42846', 'cannot cast type jsonb to boolean');
+    expectTrap(() => sqlCast(value, 'timestamptz'), '42846');
+    expectTrap(() => sqlCast(true, 'jsonb'), '42846', 'cannot cast type boolean to jsonb');
+    expect(sqlCast(value, 'jsonb')).toBe(value);
+    expect(sqlCast(value, 'text')).toBe('{"a": 1}');
+    expect(sqlConcat('x', value)).toBe('x{"a": 1}');
+  });
+
+  it('reads back what it prints', () => {
+    fc.assert(
+      fc.property(jsonbValue, (value) => {
+        const roundTrip = jsonb(value.text);
+        expect(roundTrip.text).toBe(value.text);
+        expect(sqlEquals(roundTrip, value)).toBe(true);
+      }),
+      { numRuns: 1000 },
     );
   });
 });

@@ -254,6 +254,10 @@ describe('assembler refusals', () => {
     ['a lone surrogate in a comment', `${header}nop  ; "\\ud800"`, 4, /bad quoted comment/],
     ['a raw lone surrogate', `${header}nop  ; \ud800`, 4, /lone surrogate/],
     ['a lone surrogate in a name', '.params 0\n.const name "\\udc00x"', 2, /well-formed Unicode/],
+    ['a timestamptz that is not one', '.params 0\n.const sql timestamptz "2024-13-01"', 2, /bad timestamptz "2024-13-01": date\/time field value out of range/],
+    ['a timestamptz without its text', '.params 0\n.const sql timestamptz 5', 2, /written timestamptz "TEXT"/],
+    ['a jsonb that is not JSON', '.params 0\n.const sql jsonb "{"', 2, /bad jsonb "\{": invalid input syntax for type json/],
+    ['text after a jsonb', '.params 0\n.const sql jsonb "1" 2', 2, /unexpected "2"/],
   ];
 
   it.each(cases)('refuses %s', (_, text, line, reason) => {
@@ -283,5 +287,20 @@ describe('assembler refusals', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('timestamptz and jsonb constants', () => {
+  it('read any input form and print the output form, which reads back the same', () => {
+    const program = assemble(
+      ['.params 0', '.const sql timestamptz "2024-01-02T03:04:05.5+02"', '.const sql timestamptz "-infinity"', '.const sql jsonb  "{\\"b\\": 1e2, \\"a\\": [true]}"', 'end'].join('\n'),
+    );
+    const listing = disassemble(program);
+    expect(listing.split('\n').slice(1, 4)).toEqual([
+      '.const sql timestamptz "2024-01-02 01:04:05.5+00"  ; #0',
+      '.const sql timestamptz "-infinity"  ; #1',
+      '.const sql jsonb "{\\"a\\": [true], \\"b\\": 100}"  ; #2',
+    ]);
+    expect(assemble(listing)).toEqual(program);
   });
 });
