@@ -36,6 +36,7 @@
 import { VmFailure } from './failures.js';
 import { parseJsonbText } from './sql-jsonb.js';
 import { Jsonb, Timestamptz, type SqlValue } from './sql-values.js';
+import { utf8Length } from './utf8-text.js';
 
 /** PostgreSQL's limit on the columns of a table, and so on the fields of a row. */
 export const rowFieldsMax = 1600;
@@ -85,28 +86,6 @@ function zigZagSizeOfBigInteger(value: bigint): number {
     size++;
   }
   return size;
-}
-
-/**
- * UTF-8 length of a string, or -1 if it holds a lone surrogate, which has no
- * UTF-8 form (TextEncoder would silently put U+FFFD in its place and the row
- * would not read back equal).
- */
-function utf8Length(text: string): number {
-  let length = 0;
-  for (let index = 0; index < text.length; index++) {
-    const unit = text.charCodeAt(index);
-    if (unit < 0x80) length += 1;
-    else if (unit < 0x800) length += 2;
-    else if (unit < 0xd800 || unit > 0xdfff) length += 3;
-    else if (unit <= 0xdbff && index + 1 < text.length && (text.charCodeAt(index + 1) & 0xfc00) === 0xdc00) {
-      length += 4;
-      index++;
-    } else {
-      return -1;
-    }
-  }
-  return length;
 }
 
 function fieldSize(value: SqlValue, fieldIndex: number): number {

@@ -24,7 +24,7 @@
  */
 import { VmFailure } from './failures.js';
 import { Jsonb, JsonbNumber, JsonbObject, type JsonbValue } from './sql-values.js';
-import { compareTextByUtf8 } from './text-order.js';
+import { compareTextByUtf8, utf8Length } from './utf8-text.js';
 
 /** Arrays and objects nested deeper than this are refused. */
 export const jsonbDepthMax = 1000;
@@ -267,20 +267,6 @@ function numericOverflow(): VmFailure {
 
 // --- order ------------------------------------------------------------------------
 
-/** UTF-8 byte length of a well-formed string. */
-function utf8Length(text: string): number {
-  let length = 0;
-  for (let index = 0; index < text.length; index++) {
-    const unit = text.charCodeAt(index);
-    if (unit < 0x80) length += 1;
-    else if (unit < 0x800) length += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff) {
-      length += 4;
-      index++;
-    } else length += 3;
-  }
-  return length;
-}
 
 
 /** jsonb's key order (lengthCompareJsonbString): shorter UTF-8 first, then bytewise. */

@@ -24,7 +24,7 @@
  */
 import { VmFailure } from './failures.js';
 import { compareJsonbValues, parseJsonbText } from './sql-jsonb.js';
-import { compareTextByUtf8 } from './text-order.js';
+import { compareTextByUtf8 } from './utf8-text.js';
 import { formatTimestamptz, parseTimestamptzText } from './sql-timestamptz.js';
 import { Jsonb, Timestamptz, type SqlType, type SqlValue } from './sql-values.js';
 

@@ -23,6 +23,7 @@ import { temporaryDirectoryPerTest } from '../store/helpers.js';
 import { emptyBlockType, op, program } from './program-literals.js';
 import { atomicCounter, samplePrograms } from './sample-programs.js';
 import { describeSpecScripts } from './spec-script.js';
+import { exerciseParams, exerciseProgram } from './opcode-exercises.js';
 
 /** One memory per engine, given the same writes, so that each sees the history the other saw. */
 let interpreterMemory: LocalMemory;
@@ -290,66 +291,10 @@ describe('the compiled tier runs the interpreter’s test programs as the interp
 
   it('runs every instruction of the table alone as the interpreter does', async () => {
     for (const info of instructions) {
-      await expectSameBehaviour(exerciseProgram(info), { params: info.name === 'param.get' ? [null] : [] });
+      await expectSameBehaviour(exerciseProgram(info), { params: exerciseParams(info) });
     }
   });
 });
-
-/** The zero value an operand of `type` can start from, as code. */
-function pushZero(type: ValueType): Instruction[] {
-  switch (type) {
-    case 'i32':
-      return [op('i32.const', 0)];
-    case 'i64':
-      return [op('i64.const', 0n)];
-    case 'f64':
-      return [op('f64.const', 0)];
-    case 'sql':
-      return [op('sql.null')];
-    case 'bytes':
-      return [op('bytes.null')];
-    case 'row':
-      return [op('row.new', 1)];
-    case 'ptr':
-      return [op('const', 0), op('ptr.make', 1, 0)];
-    case 'scan':
-      return [op('i32.const', 1), op('mem.scan_resource', 1, 0)];
-  }
-}
-
-const exerciseConstants: Constant[] = [
-  { kind: 'sql', value: 'k' },
-  { kind: 'name', value: 'resource' },
-  { kind: 'name', value: '22000' },
-];
-
-const ruleExercises: Record<string, Instruction[]> = {
-  unreachable: [op('unreachable')],
-  block: [op('block', emptyBlockType), op('end')],
-  loop: [op('loop', emptyBlockType), op('end')],
-  if: [op('i32.const', 1), op('if', emptyBlockType), op('else'), op('end')],
-  else: [op('i32.const', 0), op('if', emptyBlockType), op('else'), op('end')],
-  end: [op('block', emptyBlockType), op('end')],
-  br: [op('block', emptyBlockType), op('br', 0), op('end')],
-  br_if: [op('block', emptyBlockType), op('i32.const', 1), op('br_if', 0), op('end')],
-  return: [op('return')],
-  drop: [op('i32.const', 1), op('drop')],
-  select: [op('i32.const', 1), op('i32.const', 2), op('i32.const', 0), op('select'), op('drop')],
-  'local.get': [op('local.get', 0), op('drop')],
-  'local.set': [op('i32.const', 1), op('local.set', 0)],
-  'local.tee': [op('i32.const', 1), op('local.tee', 0), op('drop')],
-  const: [op('const', 0), op('drop')],
-  'error.raise': [op('error.raise', 2, 1)],
-};
-
-function exerciseProgram(info: InstructionInfo): Program {
-  const byRule = ruleExercises[info.name];
-  if (byRule) return program(byRule, { locals: ['i32'], constants: exerciseConstants });
-  if (info.effect.kind !== 'fixed') throw new Error(`${info.name} needs an entry in ruleExercises`);
-  const immediates = info.immediates.map((kind) => (kind === 'sqlType' ? 0x05 : kind === 'constant' ? 1 : kind === 's64' ? 0n : 0));
-  const code = [...info.effect.pops.flatMap(pushZero), op(info.name as InstructionName, ...immediates), ...info.effect.pushes.map(() => op('drop'))];
-  return program(code, { constants: exerciseConstants, paramCount: info.name === 'param.get' ? 1 : 0 });
-}
 
 // --- numeric edges --------------------------------------------------------------------------
 

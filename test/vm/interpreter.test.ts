@@ -9,6 +9,7 @@ import type { Instruction, Program } from '../../vm/program.js';
 import { encodeRow } from '../../vm/row-codec.js';
 import { temporaryDirectoryPerTest } from '../store/helpers.js';
 import { emptyBlockType, op, program } from './program-literals.js';
+import { exerciseParams, exerciseProgram } from './opcode-exercises.js';
 
 const directory = temporaryDirectoryPerTest('vm');
 let memory: LocalMemory;
@@ -249,75 +250,12 @@ describe('the interpreter: global memory', () => {
   });
 });
 
-/** The zero value an operand of `type` can start from, as code. */
-function pushZero(type: ValueType): Instruction[] {
-  switch (type) {
-    case 'i32':
-      return [op('i32.const', 0)];
-    case 'i64':
-      return [op('i64.const', 0n)];
-    case 'f64':
-      return [op('f64.const', 0)];
-    case 'sql':
-      return [op('sql.null')];
-    case 'bytes':
-      return [op('bytes.null')];
-    case 'row':
-      return [op('row.new', 1)];
-    case 'ptr':
-      return [op('const', 0), op('ptr.make', 1, 0)];
-    case 'scan':
-      return [op('i32.const', 1), op('mem.scan_resource', 1, 0)];
-  }
-}
-
-const exerciseConstants = [
-  { kind: 'sql', value: 'k' },
-  { kind: 'name', value: 'resource' },
-  { kind: 'name', value: '22000' },
-] as const;
-
-/** Programs for the instructions whose stack effect is not fixed, each run once below. */
-const ruleExercises: Record<string, Instruction[]> = {
-  unreachable: [op('unreachable')],
-  block: [op('block', emptyBlockType), op('end')],
-  loop: [op('loop', emptyBlockType), op('end')],
-  if: [op('i32.const', 1), op('if', emptyBlockType), op('else'), op('end')],
-  else: [op('i32.const', 1), op('if', emptyBlockType), op('else'), op('end')],
-  end: [op('block', emptyBlockType), op('end')],
-  br: [op('block', emptyBlockType), op('br', 0), op('end')],
-  br_if: [op('block', emptyBlockType), op('i32.const', 1), op('br_if', 0), op('end')],
-  return: [op('return')],
-  drop: [op('i32.const', 1), op('drop')],
-  select: [op('i32.const', 1), op('i32.const', 2), op('i32.const', 0), op('select'), op('drop')],
-  'local.get': [op('local.get', 0), op('drop')],
-  'local.set': [op('i32.const', 1), op('local.set', 0)],
-  'local.tee': [op('i32.const', 1), op('local.tee', 0), op('drop')],
-  const: [op('const', 0), op('drop')],
-  'error.raise': [op('error.raise', 2, 1)],
-};
-
-/** A minimal valid program that runs the instruction once. */
-function exerciseProgram(info: InstructionInfo): Program {
-  const constants = [...exerciseConstants];
-  const byRule = ruleExercises[info.name];
-  if (byRule) return program(byRule, { locals: ['i32'], constants });
-  if (info.effect.kind !== 'fixed') throw new Error(`${info.name} needs an entry in ruleExercises`);
-  const immediates = info.immediates.map((kind) => (kind === 'sqlType' ? 0x05 : kind === 'constant' ? 1 : kind === 's64' ? 0n : 0));
-  const code = [
-    ...info.effect.pops.flatMap(pushZero),
-    op(info.name as Instruction['op'], ...immediates),
-    ...info.effect.pushes.map(() => op('drop')),
-  ];
-  return program(code, { constants, paramCount: info.name === 'param.get' ? 1 : 0 });
-}
-
 describe('the interpreter covers the instruction table', () => {
   it('has a handler for every opcode', async () => {
     const missing: string[] = [];
     for (const info of instructions) {
       try {
-        await run(exerciseProgram(info), { params: info.name === 'param.get' ? [null] : [] });
+        await run(exerciseProgram(info), { params: exerciseParams(info) });
       } catch (error) {
         // Traps and crashes on zero operands are fine (division by zero, no current word): only a missing case is not.
         if (!(error instanceof VmFailure)) throw error;

@@ -1,6 +1,6 @@
 /**
- * The order of SQL text: by UTF-8 bytes (PostgreSQL's C collation), computed on
- * JavaScript strings without encoding them.
+ * UTF-8 facts about JavaScript strings, computed without encoding them: the
+ * order of SQL text (by UTF-8 bytes, PostgreSQL's C collation) and byte lengths.
  */
 
 /**
@@ -25,4 +25,26 @@ export function compareTextByUtf8(left: string, right: string): number {
     }
   }
   return left.length < right.length ? -1 : left.length > right.length ? 1 : 0;
+}
+
+/**
+ * UTF-8 length of a string, or -1 if it holds a lone surrogate, which has no
+ * UTF-8 form (TextEncoder would silently put U+FFFD in its place and the row
+ * would not read back equal).
+ */
+export function utf8Length(text: string): number {
+  let length = 0;
+  for (let index = 0; index < text.length; index++) {
+    const unit = text.charCodeAt(index);
+    if (unit < 0x80) length += 1;
+    else if (unit < 0x800) length += 2;
+    else if (unit < 0xd800 || unit > 0xdfff) length += 3;
+    else if (unit <= 0xdbff && index + 1 < text.length && (text.charCodeAt(index + 1) & 0xfc00) === 0xdc00) {
+      length += 4;
+      index++;
+    } else {
+      return -1;
+    }
+  }
+  return length;
 }
