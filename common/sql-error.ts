@@ -32,15 +32,28 @@ export const SqlState = {
 
 export type SqlStateCode = (typeof SqlState)[keyof typeof SqlState] | (string & {});
 
+export interface SqlErrorOptions {
+  readonly detail?: string | undefined;
+  readonly hint?: string | undefined;
+  /** 1-based character position in the statement text (PostgreSQL's ErrorResponse 'P'). */
+  readonly position?: number | undefined;
+}
+
 export class SqlError extends Error {
   readonly sqlstate: SqlStateCode;
   readonly detail: string | undefined;
+  readonly hint: string | undefined;
+  readonly position: number | undefined;
 
-  constructor(sqlstate: SqlStateCode, message: string, detail?: string) {
+  /** `details` is the DETAIL text, or the DETAIL, HINT and position together. */
+  constructor(sqlstate: SqlStateCode, message: string, details?: string | SqlErrorOptions) {
     super(message);
+    const options: SqlErrorOptions = typeof details === 'string' ? { detail: details } : (details ?? {});
     this.name = 'SqlError';
     this.sqlstate = sqlstate;
-    this.detail = detail;
+    this.detail = options.detail;
+    this.hint = options.hint;
+    this.position = options.position;
   }
 }
 

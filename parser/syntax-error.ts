@@ -12,14 +12,11 @@ import { SqlError, SqlState, type SqlStateCode } from '../common/sql-error.js';
 
 export class SqlSyntaxError extends SqlError {
   /** 1-based position in characters (code points) of the whole statement text, as PostgreSQL reports it. */
-  readonly position: number;
-  readonly hint: string | undefined;
+  declare readonly position: number;
 
   constructor(sqlstate: SqlStateCode, message: string, position: number, options: { detail?: string; hint?: string } = {}) {
-    super(sqlstate, message, options.detail);
+    super(sqlstate, message, { ...options, position });
     this.name = 'SqlSyntaxError';
-    this.position = position;
-    this.hint = options.hint;
   }
 }
 
