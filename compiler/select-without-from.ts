@@ -26,6 +26,14 @@ export interface CompiledField {
   readonly type: SqlType;
 }
 
+/** The result's fields, read once every expression is bound (a later one can type a parameter an earlier one used). */
+export function fieldsOf(columns: readonly { readonly name: string; readonly bound: BoundExpression }[]): CompiledField[] {
+  return columns.map(({ name, bound }) => {
+    const type = finalType(bound.type);
+    return { name, type, typeOid: typeOids[type] };
+  });
+}
+
 /** What every statement compiler returns: the program, its result's shape, its parameters' types and the command tag. */
 export interface CompiledStatement {
   readonly program: Program;
@@ -67,10 +75,7 @@ export function compileSelectWithoutFrom(statement: ast.SelectStatement, options
 
 function compileWith(columns: readonly { name: string; bound: BoundExpression }[], where: BoundExpression | null, parameters: ParameterTypes): CompiledStatement {
   // Types are read only now: a later column can type a parameter an earlier one used ($1, $1 + 1).
-  const fields = columns.map(({ name, bound }): CompiledField => {
-    const type = finalType(bound.type);
-    return { name, type, typeOid: typeOids[type] };
-  });
+  const fields = fieldsOf(columns);
   const parameterTypes = parameters.final();
 
   const b = new ProgramBuilder(parameterTypes.length);

@@ -1,0 +1,157 @@
+/**
+ * INSERT INTO t [(columns)] VALUES (...), ... [ON CONFLICT DO NOTHING] [RETURNING ...].
+ * Each VALUES row is its own COMPARE&SWAP from absent, so a multi-row INSERT is
+ * atomic per row (docs/compiler.md). Per row it emits
+ *
+ *     row.new n   <value or DEFAULT or NULL> [sql.cast] row.set i ...   local.set row
+ *     [local.get row  row.get i  sql.is_null  if  error.raise 23502  end]   ; NOT NULL columns
+ *     local.get row  row.get hash [row.get sort]  ptr.make[_sorted] #t rnd  ; account/t/rnd/<key>
+ *     bytes.null  local.get row  row.encode  mem.cas        ; COMPARE&SWAP from absent
+ *     drop                                                  ; the current word is not needed
+ *     i32.eqz  if  error.raise 23505  end                   ; DO NOTHING: if applied ... end
+ *     [<RETURNING over the new row>  row.emit]
+ *     i32.const 1  result.add_count
+ */
+import type * as ast from '../parser/ast.js';
+import type { TableDefinition } from './catalog-definition.js';
+import { parseExpressionText } from './create-table.js';
+import { emptyScope, ExpressionBinder, ParameterTypes, type BoundExpression } from './expressions.js';
+import { ProgramBuilder } from './program-builder.js';
+import { bindTargets, emitProjection, type BoundTarget } from './projection.js';
+import { fieldsOf, type CompiledField } from './select-without-from.js';
+import { ErrorLocator, finalType, typeOids } from './sql-types.js';
+import { assignToColumn, keyTextOf, textualKey, TableRowScope, unsupported } from './table-scope.js';
+import type { Program } from '../vm/program.js';
+import type { SqlType } from '../vm/sql-values.js';
+
+export interface CompiledTableStatement {
+  readonly program: Program;
+  readonly fields: readonly CompiledField[];
+  readonly parameterTypes: readonly SqlType[];
+  /** The tag's verb; the count comes from the run. */
+  readonly commandTag: 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
+}
+
+export interface TableCompileOptions {
+  readonly sourceText: string;
+  /** The session's account, for the textual keys in listing comments. */
+  readonly account: string;
+}
+
+/** Local 0 of every table program: the row being built or read (TableRowScope reads it). */
+const rowLocal = 0;
+
+export function compileInsert(statement: ast.InsertStatement, table: TableDefinition, options: TableCompileOptions): CompiledTableStatement {
+  const errors = new ErrorLocator(options.sourceText);
+  const onConflict = statement.onConflict;
+  if (onConflict !== null && onConflict.action.kind !== 'ConflictDoNothing') throw unsupported(errors, onConflict.location, 'ON CONFLICT DO UPDATE');
+  const parameters = new ParameterTypes();
+  const valuesBinder = new ExpressionBinder(emptyScope(errors), parameters, errors);
+  const scope = new TableRowScope(table, table.name, rowLocal, errors);
+
+  // Without a column list, VALUES fill the table's columns in order and the rest take their defaults.
+  const widest = Math.max(...statement.rows.map((items) => items.length));
+  if (statement.columns === null && widest > table.columns.length) {
+    const item = statement.rows.find((items) => items.length === widest)![table.columns.length]!;
+    throw errors.at(item.location, '42601', 'INSERT has more expressions than target columns');
+  }
+  const targetColumns =
+    statement.columns === null
+      ? table.columns.slice(0, widest).map((_column, index) => index)
+      : statement.columns.map((identifier) => {
+          const index = scope.columnIndex(identifier.name);
+          if (index < 0) throw errors.at(identifier.location, '42703', `column "${identifier.name}" of relation "${table.name}" does not exist`);
+          return index;
+        });
+  const seen = new Set<number>();
+  statement.columns?.forEach((identifier, position) => {
+    const index = targetColumns[position]!;
+    if (seen.has(index)) throw errors.at(identifier.location, '42701', `column "${identifier.name}" specified more than once`);
+    seen.add(index);
+  });
+
+  const defaults = table.columns.map((column) => (column.defaultExpression === undefined ? undefined : parseExpressionText(column.defaultExpression)));
+  const rows = statement.rows.map((items) => {
+    if (items.length > targetColumns.length) throw errors.at(locationOf(items[targetColumns.length]!), '42601', 'INSERT has more expressions than target columns');
+    if (items.length < targetColumns.length) throw errors.at(locationOf(items.at(-1) ?? statement.table), '42601', 'INSERT has more target columns than expressions');
+    const written = new Map<number, ast.ValueItem>(items.map((item, position) => [targetColumns[position]!, item]));
+    return table.columns.map((column, index) => {
+      const item = written.get(index);
+      const expression = item === undefined || item.kind === 'DefaultValue' ? defaults[index] : item;
+      // A stored DEFAULT is bound against its own text, so its errors do not point into this statement.
+      const binder = expression === defaults[index] && expression !== undefined ? new ExpressionBinder(emptyScope(new ErrorLocator(column.defaultExpression)), parameters, new ErrorLocator(column.defaultExpression)) : valuesBinder;
+      const bound: BoundExpression | undefined = expression === undefined ? undefined : assignToColumn(binder.bind(expression), column, errors);
+      return { bound, keyText: keyTextOf(expression) };
+    });
+  });
+
+  const returning = statement.returning === null ? null : bindTargets(statement.returning, scope, new ExpressionBinder(scope, parameters, errors), errors);
+  const fields = fieldsOf((returning ?? []));
+  const parameterTypes = parameters.final();
+
+  const b = new ProgramBuilder(parameterTypes.length);
+  b.local('row');
+  const resource = b.nameConstant(table.name);
+  const { hashColumn, sortColumn } = table.primaryKey;
+  rows.forEach((values, rowIndex) => {
+    b.emit('row.new', table.columns.length);
+    b.comment(`INSERT row ${rowIndex + 1}`);
+    values.forEach(({ bound }, index) => {
+      if (bound === undefined) return; // no value and no DEFAULT: the field stays NULL
+      bound.emit(b);
+      b.emit('row.set', index);
+      b.comment(table.columns[index]!.name);
+    });
+    b.emit('local.set', rowLocal);
+    table.columns.forEach((column, index) => {
+      if (!column.notNull) return;
+      b.emit('local.get', rowLocal);
+      b.emit('row.get', index);
+      b.emit('sql.is_null');
+      const isNull = b.ifThen();
+      b.comment(`${column.name} is NOT NULL`);
+      b.emit('error.raise', b.nameConstant('23502'), b.nameConstant(`null value in column "${column.name}" of relation "${table.name}" violates not-null constraint`));
+      b.end(isNull);
+    });
+    b.emit('local.get', rowLocal);
+    b.emit('row.get', hashColumn);
+    if (sortColumn !== undefined) {
+      b.emit('local.get', rowLocal);
+      b.emit('row.get', sortColumn);
+    }
+    b.emit(sortColumn === undefined ? 'ptr.make' : 'ptr.make_sorted', resource, 0);
+    b.comment(textualKey(options.account, table.name, values[hashColumn]!.keyText, sortColumn === undefined ? undefined : values[sortColumn]!.keyText));
+    b.emit('bytes.null');
+    b.comment('expected: no word');
+    b.emit('local.get', rowLocal);
+    b.emit('row.encode');
+    b.emit('mem.cas');
+    b.comment('COMPARE&SWAP from absent');
+    b.emit('drop');
+    b.comment('the current word is not needed');
+    if (onConflict !== null) {
+      const applied = b.ifThen();
+      b.comment('ON CONFLICT DO NOTHING: only an inserted row counts');
+      emitInserted(b, returning);
+      b.end(applied);
+    } else {
+      b.emit('i32.eqz');
+      const conflict = b.ifThen();
+      b.comment('the key is taken');
+      b.emit('error.raise', b.nameConstant('23505'), b.nameConstant(`duplicate key value violates unique constraint "${table.name}_pkey"`));
+      b.end(conflict);
+      emitInserted(b, returning);
+    }
+  });
+  return { program: b.finish(), fields, parameterTypes, commandTag: 'INSERT' };
+}
+
+function emitInserted(b: ProgramBuilder, returning: readonly BoundTarget[] | null): void {
+  if (returning !== null) emitProjection(b, returning, 'RETURNING');
+  b.emit('i32.const', 1);
+  b.emit('result.add_count');
+}
+
+function locationOf(node: ast.ValueItem | ast.TableName): number {
+  return node.location;
+}

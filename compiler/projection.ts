@@ -1,0 +1,39 @@
+/**
+ * Select lists and RETURNING over one table's row: `*` (or `t.*`) expands to
+ * every column in table order; other items are bound in the row's scope.
+ */
+import type * as ast from '../parser/ast.js';
+import type { BoundExpression, ExpressionBinder } from './expressions.js';
+import type { ProgramBuilder } from './program-builder.js';
+import { columnName } from './select-without-from.js';
+import type { ErrorLocator } from './sql-types.js';
+import type { TableRowScope } from './table-scope.js';
+
+export interface BoundTarget {
+  readonly name: string;
+  readonly bound: BoundExpression;
+}
+
+export function bindTargets(targets: readonly ast.SelectTarget[], scope: TableRowScope, binder: ExpressionBinder, errors: ErrorLocator): BoundTarget[] {
+  return targets.flatMap((target): BoundTarget[] => {
+    if (target.kind === 'AllColumns') {
+      if (target.table !== null && target.table !== scope.visibleName) {
+        throw errors.at(target.location, '42P01', `missing FROM-clause entry for table "${target.table}"`);
+      }
+      return scope.table.columns.map((column, index) => ({ name: column.name, bound: scope.field(index, target.location) }));
+    }
+    return [{ name: target.alias ?? columnName(target.expression), bound: binder.bind(target.expression) }];
+  });
+}
+
+/** row.new n, each target into its field, row.emit. */
+export function emitProjection(b: ProgramBuilder, targets: readonly BoundTarget[], what: string): void {
+  b.emit('row.new', targets.length);
+  b.comment(what);
+  targets.forEach(({ name, bound }, index) => {
+    (bound.type === 'unknown' ? bound.resolve!('text') : bound).emit(b);
+    b.emit('row.set', index);
+    b.comment(name);
+  });
+  b.emit('row.emit');
+}

@@ -1,0 +1,200 @@
+/**
+ * A SQL session: the text of a simple query in, one result per statement out,
+ * as PostgreSQL's simple-query protocol answers (one CommandComplete each).
+ * Statements run one by one and an error stops the rest. The wire layer
+ * (DESIGN §6) is meant to sit on this; tests drive it directly.
+ *
+ *     parseStatements ─▶ per statement: DDL through the Catalog, or
+ *                        compile (template by shape) ─▶ prepareProgram ─▶ programRunner.run
+ *
+ * There are no multi-statement transactions yet: every statement is atomic per
+ * row (one COMPARE&SWAP per row), so BEGIN is refused with 0A000 rather than
+ * pretending to give isolation it cannot.
+ */
+import { SqlError } from '../common/sql-error.js';
+import type * as ast from '../parser/ast.js';
+import { parseStatements } from '../parser/parse.js';
+import type { Memory } from '../store/memory.js';
+import { programRunner } from '../vm/engine.js';
+import { prepareProgram } from '../vm/prepared-program.js';
+import type { Program } from '../vm/program.js';
+import type { ExecutionStats } from '../vm/run-state.js';
+import { sqlCast } from '../vm/sql-operations.js';
+import type { SqlType, SqlValue } from '../vm/sql-values.js';
+import { disassemble } from '../vm/text-format.js';
+import { Catalog } from './catalog.js';
+import { tableSpecOf } from './create-table.js';
+import { compileInsert, type CompiledTableStatement } from './insert.js';
+import { compileSelectFrom } from './select-from.js';
+import { compileSelectWithoutFrom } from './select-without-from.js';
+import { ErrorLocator } from './sql-types.js';
+import { requireTable } from './table-scope.js';
+import { compileUpdateOrDelete } from './update-delete.js';
+
+export interface ResultField {
+  readonly name: string;
+  readonly typeOid: number;
+}
+
+export interface StatementResult {
+  readonly fields: readonly ResultField[];
+  readonly rows: SqlValue[][];
+  /** PostgreSQL's CommandComplete tag: `SELECT 2`, `INSERT 0 1`, `CREATE TABLE`, ... */
+  readonly commandTag: string;
+  /** NOTICE / WARNING texts the statement raised (IF [NOT] EXISTS finding nothing to do). */
+  readonly notices: readonly string[];
+}
+
+export interface SqlSessionOptions {
+  readonly memory: Memory;
+  /** The authenticated user: the first component of every key (DESIGN §1). */
+  readonly account: string;
+  /** Shared by the sessions of one gateway process; a session makes its own otherwise. */
+  readonly catalog?: Catalog | undefined;
+}
+
+/** The last program a session ran, for tests and (later) EXPLAIN ANALYZE. */
+export interface ProgramRun {
+  readonly sql: string;
+  readonly program: Program;
+  readonly stats: ExecutionStats;
+}
+
+export class SqlSession {
+  readonly memory: Memory;
+  readonly account: string;
+  readonly catalog: Catalog;
+  /** The programs of the last execute(), in order. */
+  lastRuns: ProgramRun[] = [];
+
+  constructor(options: SqlSessionOptions) {
+    this.memory = options.memory;
+    this.account = options.account;
+    this.catalog = options.catalog ?? new Catalog({ memory: options.memory });
+  }
+
+  async execute(sql: string, params: readonly SqlValue[] = []): Promise<StatementResult[]> {
+    const statements = parseStatements(sql);
+    const results: StatementResult[] = [];
+    this.lastRuns = [];
+    for (const statement of statements) results.push(await this.executeStatement(statement, sql, params));
+    return results;
+  }
+
+  /** The listing of the program one statement compiles to (it is not run). */
+  async explain(sql: string): Promise<string> {
+    const statements = parseStatements(sql);
+    if (statements.length !== 1) throw new SqlError('42601', 'explain takes exactly one statement');
+    const compiled = await this.compile(statements[0]!, sql);
+    if (compiled === undefined) throw new SqlError('0A000', `${statementName(statements[0]!)} does not compile to a program`);
+    return disassemble(compiled.program);
+  }
+
+  private async executeStatement(statement: ast.Statement, sql: string, params: readonly SqlValue[]): Promise<StatementResult> {
+    const errors = new ErrorLocator(sql);
+    switch (statement.kind) {
+      case 'CreateTableStatement': {
+        const result = await this.catalog.createTable(this.account, tableSpecOf(statement, sql), { ifNotExists: statement.ifNotExists });
+        const notices = result.created ? [] : [`relation "${statement.table.name}" already exists, skipping`];
+        return { fields: [], rows: [], commandTag: 'CREATE TABLE', notices };
+      }
+      case 'DropTableStatement': {
+        const result = await this.catalog.dropTable(this.account, statement.table.name, { ifExists: statement.ifExists });
+        const notices = result.dropped ? [] : [`table "${statement.table.name}" does not exist, skipping`];
+        return { fields: [], rows: [], commandTag: 'DROP TABLE', notices };
+      }
+      case 'BeginStatement':
+        throw errors.at(statement.span.start, '0A000', 'transactions are not supported yet: each statement is atomic per row', {
+          detail: 'dmachine has no multi-statement transactions; every statement commits on its own, one COMPARE&SWAP per row.',
+        });
+      case 'CommitStatement':
+      case 'RollbackStatement': {
+        // As PostgreSQL answers COMMIT or ROLLBACK outside a transaction: a warning, not an error.
+        const commandTag = statement.kind === 'CommitStatement' ? 'COMMIT' : 'ROLLBACK';
+        return { fields: [], rows: [], commandTag, notices: ['there is no transaction in progress'] };
+      }
+      default:
+        break;
+    }
+    const compiled = await this.compile(statement, sql);
+    if (compiled === undefined) throw errors.at(statement.span.start, '0A000', `${statementName(statement)} is not supported yet`);
+    const typedParams = bindParameters(compiled.parameterTypes, params);
+    const result = await programRunner(prepareProgram(compiled.program)).run({ memory: this.memory, account: this.account, params: typedParams });
+    this.lastRuns.push({ sql: sql.slice(statement.span.start, statement.span.end), program: compiled.program, stats: result.stats });
+    const fields = compiled.fields.map(({ name, typeOid }) => ({ name, typeOid }));
+    return { fields, rows: result.rows, commandTag: commandTagOf(compiled.commandTag, result.rows.length, result.rowCount), notices: [] };
+  }
+
+  /** The compiled program of a statement that has one; undefined for the others. */
+  private async compile(statement: ast.Statement, sql: string): Promise<CompiledTableStatement | undefined> {
+    const options = { sourceText: sql, account: this.account };
+    const errors = new ErrorLocator(sql);
+    switch (statement.kind) {
+      case 'SelectStatement': {
+        if (statement.from === null) return compileSelectWithoutFrom(statement, { sourceText: sql });
+        const name = statement.from.table;
+        const table = requireTable(await this.lookup(name, errors), name, errors);
+        return compileSelectFrom(statement, table, options);
+      }
+      case 'InsertStatement': {
+        const table = requireTable(await this.lookup(statement.table, errors), statement.table, errors);
+        return compileInsert(statement, table, options);
+      }
+      case 'UpdateStatement':
+      case 'DeleteStatement': {
+        const name = statement.table.table;
+        const table = requireTable(await this.lookup(name, errors), name, errors);
+        return compileUpdateOrDelete(statement, table, options);
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private async lookup(name: ast.TableName, errors: ErrorLocator) {
+    if (name.schema !== null && name.schema !== 'public') throw errors.at(name.location, '3F000', `schema "${name.schema}" does not exist`);
+    return this.catalog.lookupTable(this.account, name.name);
+  }
+}
+
+/** Parameters as the program's types: `'5'` for an int4 parameter becomes 5, out of range is 22003. */
+function bindParameters(types: readonly SqlType[], params: readonly SqlValue[]): SqlValue[] {
+  if (params.length < types.length) {
+    throw new SqlError('08P01', `bind message supplies ${params.length} parameters, but prepared statement "" requires ${types.length}`);
+  }
+  return params.map((value, index) => (index < types.length ? sqlCast(value, types[index]!) : value));
+}
+
+function commandTagOf(verb: CompiledTableStatement['commandTag'], rowsReturned: number, rowCount: number): string {
+  switch (verb) {
+    case 'SELECT':
+      return `SELECT ${rowsReturned}`;
+    case 'INSERT':
+      return `INSERT 0 ${rowCount}`;
+    default:
+      return `${verb} ${rowCount}`;
+  }
+}
+
+const statementNames: Readonly<Record<ast.StatementKind, string>> = {
+  SelectStatement: 'SELECT',
+  InsertStatement: 'INSERT',
+  UpdateStatement: 'UPDATE',
+  DeleteStatement: 'DELETE',
+  CreateTableStatement: 'CREATE TABLE',
+  DropTableStatement: 'DROP TABLE',
+  ExplainStatement: 'EXPLAIN',
+  BeginStatement: 'BEGIN',
+  CommitStatement: 'COMMIT',
+  RollbackStatement: 'ROLLBACK',
+  SetStatement: 'SET',
+  ShowStatement: 'SHOW',
+  ResetStatement: 'RESET',
+  CreateUserStatement: 'CREATE USER',
+  AlterUserStatement: 'ALTER USER',
+  DropUserStatement: 'DROP USER',
+};
+
+function statementName(statement: ast.Statement): string {
+  return statementNames[statement.kind];
+}
