@@ -438,7 +438,7 @@ export class AstBuilder extends BaseVisitor implements cst.SqlCstVisitor<unknown
   columnConstraint(c: cst.ColumnConstraintCstChildren): ColumnConstraintPart {
     if (c.Primary) return { kind: 'primaryKey', location: only(c.Primary).startOffset };
     if (c.Not) return { kind: 'notNull', location: only(c.Not).startOffset };
-    if (c.Default) return { kind: 'default', expression: this.expression(only(c.expression).children), location: only(c.Default).startOffset };
+    if (c.Default) return { kind: 'default', expression: this.operatorExpression(only(c.operatorExpression).children), location: only(c.Default).startOffset };
     return { kind: 'null', location: only(c.Null).startOffset };
   }
 

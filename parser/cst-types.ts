@@ -394,7 +394,7 @@ export type ColumnConstraintCstChildren = {
   Not?: IToken[];
   Null?: (IToken)[];
   Default?: IToken[];
-  expression?: ExpressionCstNode[];
+  operatorExpression?: OperatorExpressionCstNode[];
 };
 
 export interface PrimaryKeyConstraintCstNode extends CstNode {

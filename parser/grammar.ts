@@ -334,8 +334,9 @@ export class SqlGrammar extends CstParser {
       { ALT: () => this.CONSUME2(token.Null) },
       {
         ALT: () => {
+          // PostgreSQL's b_expr: no boolean operators, IS, LIKE or IN, so `DEFAULT 'x' NOT NULL` reads as two constraints.
           this.CONSUME(token.Default);
-          this.SUBRULE(this.expression);
+          this.SUBRULE(this.operatorExpression);
         },
       },
     ]);

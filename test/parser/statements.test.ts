@@ -21,6 +21,15 @@ const binary = (operator: string, left: unknown, right: unknown) => ({ kind: 'Bi
 const emptySelect = { distinct: false, from: null, where: null, groupBy: [], having: null, orderBy: [], limit: null, offset: null };
 
 describe('CREATE TABLE', () => {
+  it("reads DEFAULT as PostgreSQL's b_expr, so NOT NULL after it is a constraint", () => {
+    const statement = parseStatement("CREATE TABLE t (id text PRIMARY KEY, s text DEFAULT 'x' || 'y' NOT NULL, n int DEFAULT -1 NULL)");
+    if (statement.kind !== 'CreateTableStatement') throw new Error('expected CREATE TABLE');
+    const [, s, n] = statement.columns;
+    expect(s).toMatchObject({ nullability: 'notNull', default: { kind: 'BinaryExpression' } });
+    expect(n).toMatchObject({ nullability: 'null', default: { kind: 'IntegerLiteral' } });
+    expect(() => parseStatement('CREATE TABLE t (id int PRIMARY KEY DEFAULT 1 = 1)')).toThrow(/syntax error at or near "="/);
+  });
+
   it('with column constraints', () => {
     expect(parsed('CREATE TABLE IF NOT EXISTS users (id text PRIMARY KEY, name text NOT NULL, age int NULL DEFAULT 0)')).toEqual({
       kind: 'CreateTableStatement',
