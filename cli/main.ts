@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reportError, UsageError } from './arguments.js';
 import { asmCommand, asmUsage, disasmCommand, disasmUsage } from './commands/assembler.js';
+import { compileCommand, compileUsage, explainCommand, explainUsage } from './commands/explain.js';
 import { keyCommand, keyUsage } from './commands/key.js';
 import { runCommand, runUsage } from './commands/run.js';
 import { startCommand, startUsage } from './commands/start.js';
@@ -19,6 +20,8 @@ const commands: Record<string, { run: Command; usage: string }> = {
   asm: { run: asmCommand, usage: asmUsage },
   disasm: { run: disasmCommand, usage: disasmUsage },
   run: { run: runCommand, usage: runUsage },
+  explain: { run: explainCommand, usage: explainUsage },
+  compile: { run: compileCommand, usage: compileUsage },
 };
 
 function help(): string {

@@ -23,6 +23,7 @@ import { sqlCast } from '../vm/sql-operations.js';
 import type { SqlType, SqlValue } from '../vm/sql-values.js';
 import { disassemble } from '../vm/text-format.js';
 import { Catalog } from './catalog.js';
+import { explainAnalyzeFields, explainAnalyzeRows, explainFields, explainRows } from './explain.js';
 import { tableSpecOf } from './create-table.js';
 import { compileInsert, type CompiledTableStatement } from './insert.js';
 import { compileSelectFrom } from './select-from.js';
@@ -51,9 +52,11 @@ export interface SqlSessionOptions {
   readonly account: string;
   /** Shared by the sessions of one gateway process; a session makes its own otherwise. */
   readonly catalog?: Catalog | undefined;
+  /** Milliseconds from an arbitrary origin, for EXPLAIN ANALYZE's time (STYLE 11: clocks are injected). */
+  readonly clock?: (() => number) | undefined;
 }
 
-/** The last program a session ran, for tests and (later) EXPLAIN ANALYZE. */
+/** A program a session ran and what it cost, for tests (EXPLAIN ANALYZE reports the same stats). */
 export interface ProgramRun {
   readonly sql: string;
   readonly program: Program;
@@ -64,6 +67,7 @@ export class SqlSession {
   readonly memory: Memory;
   readonly account: string;
   readonly catalog: Catalog;
+  private readonly clock: () => number;
   /** The programs of the last execute(), in order. */
   lastRuns: ProgramRun[] = [];
 
@@ -71,6 +75,7 @@ export class SqlSession {
     this.memory = options.memory;
     this.account = options.account;
     this.catalog = options.catalog ?? new Catalog({ memory: options.memory });
+    this.clock = options.clock ?? (() => performance.now());
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<StatementResult[]> {
@@ -83,11 +88,16 @@ export class SqlSession {
 
   /** The listing of the program one statement compiles to (it is not run). */
   async explain(sql: string): Promise<string> {
+    return disassemble(await this.compileProgram(sql));
+  }
+
+  /** The program one statement compiles to, without running it (`dmachine compile`). */
+  async compileProgram(sql: string): Promise<Program> {
     const statements = parseStatements(sql);
     if (statements.length !== 1) throw new SqlError('42601', 'explain takes exactly one statement');
     const compiled = await this.compile(statements[0]!, sql);
     if (compiled === undefined) throw new SqlError('0A000', `${statementName(statements[0]!)} does not compile to a program`);
-    return disassemble(compiled.program);
+    return compiled.program;
   }
 
   private async executeStatement(statement: ast.Statement, sql: string, params: readonly SqlValue[]): Promise<StatementResult> {
@@ -113,16 +123,36 @@ export class SqlSession {
         const commandTag = statement.kind === 'CommitStatement' ? 'COMMIT' : 'ROLLBACK';
         return { fields: [], rows: [], commandTag, notices: ['there is no transaction in progress'] };
       }
+      case 'ExplainStatement':
+        return this.explainStatement(statement, sql, params);
       default:
         break;
     }
     const compiled = await this.compile(statement, sql);
     if (compiled === undefined) throw errors.at(statement.span.start, '0A000', `${statementName(statement)} is not supported yet`);
+    const result = await this.run(statement, compiled, sql, params);
+    const fields = compiled.fields.map(({ name, typeOid }) => ({ name, typeOid }));
+    return { fields, rows: result.rows, commandTag: commandTagOf(compiled.commandTag, result.rows.length, result.rowCount), notices: [] };
+  }
+
+  /** EXPLAIN lists the program; EXPLAIN ANALYZE also runs it, with its effects, as PostgreSQL does. */
+  private async explainStatement(statement: ast.ExplainStatement, sql: string, params: readonly SqlValue[]): Promise<StatementResult> {
+    const compiled = await this.compile(statement.statement, sql);
+    if (compiled === undefined) {
+      throw new ErrorLocator(sql).at(statement.statement.span.start, '0A000', `${statementName(statement.statement)} does not compile to a program`);
+    }
+    if (!statement.analyze) return { fields: explainFields, rows: explainRows(compiled.program), commandTag: 'EXPLAIN', notices: [] };
+    const started = this.clock();
+    const result = await this.run(statement.statement, compiled, sql, params);
+    const elapsedMilliseconds = this.clock() - started;
+    return { fields: explainAnalyzeFields, rows: explainAnalyzeRows(compiled.program, result.stats, elapsedMilliseconds), commandTag: 'EXPLAIN', notices: [] };
+  }
+
+  private async run(statement: ast.Statement, compiled: CompiledTableStatement, sql: string, params: readonly SqlValue[]) {
     const typedParams = bindParameters(compiled.parameterTypes, params);
     const result = await programRunner(prepareProgram(compiled.program)).run({ memory: this.memory, account: this.account, params: typedParams });
     this.lastRuns.push({ sql: sql.slice(statement.span.start, statement.span.end), program: compiled.program, stats: result.stats });
-    const fields = compiled.fields.map(({ name, typeOid }) => ({ name, typeOid }));
-    return { fields, rows: result.rows, commandTag: commandTagOf(compiled.commandTag, result.rows.length, result.rowCount), notices: [] };
+    return result;
   }
 
   /** The compiled program of a statement that has one; undefined for the others. */
