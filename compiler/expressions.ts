@@ -227,6 +227,7 @@ export class ExpressionBinder {
 
   private parameter(expression: ast.Parameter): BoundExpression {
     const { index, location } = expression;
+    if (index < 1) throw this.errors.at(location, '42P02', `there is no parameter $${index}`);
     const parameters = this.parameters;
     parameters.use(index);
     const bound: BoundExpression = {

@@ -14,6 +14,7 @@
  *       [local.get limit  i64.const 1  i64.sub  local.tee limit  i64.eqz  br_if done]
  */
 import type * as ast from '../parser/ast.js';
+import { descendantNodes } from '../parser/ast-children.js';
 import type { ExpressionBinder, BoundExpression } from './expressions.js';
 import type { Label, ProgramBuilder } from './program-builder.js';
 import { typeDisplayName, type ErrorLocator } from './sql-types.js';
@@ -41,6 +42,11 @@ export class RowLimit {
   static bind(statement: ast.SelectStatement, binder: ExpressionBinder, errors: ErrorLocator): RowLimit {
     const clause = (name: CountClause['name'], expression: ast.Expression | null): CountClause | undefined => {
       if (expression === null) return undefined;
+      const column = [...descendantNodes(expression)].find((node) => node.kind === 'ColumnReference');
+      if (column !== undefined) {
+        // Counted once before the rows are read, so it cannot depend on them (PostgreSQL: 42P10).
+        throw errors.at((column as ast.ColumnReference).location, '42P10', `argument of ${name} must not contain variables`);
+      }
       const bound = binder.bind(expression);
       const value = bound.type === 'unknown' ? bound.resolve!('int8') : bound;
       if (value.type !== 'int4' && value.type !== 'int8') {
