@@ -1,5 +1,6 @@
 /**
- * INSERT INTO t [(columns)] VALUES (...), ... [ON CONFLICT DO NOTHING] [RETURNING ...].
+ * INSERT INTO t [(columns)] VALUES (...), ... [ON CONFLICT [(key)] DO NOTHING |
+ * ON CONFLICT (key) DO UPDATE SET ... [WHERE ...]] [RETURNING ...].
  * Each VALUES row is its own COMPARE&SWAP from absent, so a multi-row INSERT is
  * atomic per row (docs/compiler.md). Per row it emits
  *
@@ -11,15 +12,18 @@
  *     i32.eqz  if  error.raise 23505  end                   ; DO NOTHING: if applied ... end
  *     [<RETURNING over the new row>  row.emit]
  *     i32.const 1  result.add_count
+ *
+ * DO UPDATE replaces the CAS and what follows it with emitUpsert (below).
  */
 import type * as ast from '../parser/ast.js';
 import type { TableDefinition } from './catalog-definition.js';
 import { parseExpressionText } from './create-table.js';
-import { emptyScope, ExpressionBinder, ParameterTypes, type BoundExpression } from './expressions.js';
+import { emptyScope, ExpressionBinder, ParameterTypes, type BoundExpression, type ExpressionScope } from './expressions.js';
 import { ProgramBuilder } from './program-builder.js';
 import { bindTargets, emitProjection, type BoundTarget } from './projection.js';
 import { fieldsOf, type CompiledField } from './select-without-from.js';
-import { ErrorLocator, finalType, typeOids } from './sql-types.js';
+import { ErrorLocator, finalType, notBoolean, typeOids } from './sql-types.js';
+import { bindAssignments, emitConditionalChange, type Assignments } from './update-delete-loop.js';
 import { assignToColumn, keyTextOf, textualKey, TableRowScope, unsupported } from './table-scope.js';
 import type { Program } from '../vm/program.js';
 import type { SqlType } from '../vm/sql-values.js';
@@ -40,11 +44,12 @@ export interface TableCompileOptions {
 
 /** Local 0 of every table program: the row being built or read (TableRowScope reads it). */
 const rowLocal = 0;
+/** Local 1: the existing row ON CONFLICT DO UPDATE reads. */
+const existingRowLocal = 1;
 
 export function compileInsert(statement: ast.InsertStatement, table: TableDefinition, options: TableCompileOptions): CompiledTableStatement {
   const errors = new ErrorLocator(options.sourceText);
   const onConflict = statement.onConflict;
-  if (onConflict !== null && onConflict.action.kind !== 'ConflictDoNothing') throw unsupported(errors, onConflict.location, 'ON CONFLICT DO UPDATE');
   const parameters = new ParameterTypes();
   const valuesBinder = new ExpressionBinder(emptyScope(errors), parameters, errors);
   const scope = new TableRowScope(table, table.name, rowLocal, errors);
@@ -85,14 +90,17 @@ export function compileInsert(statement: ast.InsertStatement, table: TableDefini
     });
   });
 
+  const doUpdate = onConflict !== null && onConflict.action.kind === 'ConflictDoUpdate' ? bindDoUpdate(onConflict, onConflict.action, table, parameters, errors) : undefined;
   const returning = statement.returning === null ? null : bindTargets(statement.returning, scope, new ExpressionBinder(scope, parameters, errors), errors);
   const fields = fieldsOf((returning ?? []));
   const parameterTypes = parameters.final();
 
   const b = new ProgramBuilder(parameterTypes.length);
   b.local('row');
+  if (doUpdate !== undefined) b.local('row');
   const resource = b.nameConstant(table.name);
   const { hashColumn, sortColumn } = table.primaryKey;
+  const upsertLocals = doUpdate === undefined ? undefined : { pointer: b.local('ptr'), old: b.local('bytes'), newRow: b.local('row') };
   rows.forEach((values, rowIndex) => {
     b.emit('row.new', table.columns.length);
     b.comment(`INSERT row ${rowIndex + 1}`);
@@ -121,6 +129,10 @@ export function compileInsert(statement: ast.InsertStatement, table: TableDefini
     }
     b.emit(sortColumn === undefined ? 'ptr.make' : 'ptr.make_sorted', resource, 0);
     b.comment(textualKey(options.account, table.name, values[hashColumn]!.keyText, sortColumn === undefined ? undefined : values[sortColumn]!.keyText));
+    if (doUpdate !== undefined) {
+      emitUpsert(b, table, doUpdate, upsertLocals!, returning);
+      return;
+    }
     b.emit('bytes.null');
     b.comment('expected: no word');
     b.emit('local.get', rowLocal);
@@ -144,6 +156,120 @@ export function compileInsert(statement: ast.InsertStatement, table: TableDefini
     }
   });
   return { program: b.finish(), fields, parameterTypes, commandTag: 'INSERT' };
+}
+
+interface DoUpdate {
+  readonly assigned: Assignments;
+  readonly filters: readonly BoundExpression[];
+}
+
+/**
+ * ON CONFLICT (key columns) DO UPDATE SET ... [WHERE ...]: the SET values and the
+ * WHERE see the existing row by the table's name and the proposed row as
+ * `excluded`; an unqualified column would be either, so it is 42702 as in
+ * PostgreSQL. The conflict target must be the primary key's columns (42P10).
+ */
+function bindDoUpdate(clause: ast.OnConflictClause, action: ast.ConflictDoUpdate, table: TableDefinition, parameters: ParameterTypes, errors: ErrorLocator): DoUpdate {
+  if (clause.target === null) throw errors.at(clause.location, '42601', 'ON CONFLICT DO UPDATE requires inference specification or constraint name');
+  const { hashColumn, sortColumn } = table.primaryKey;
+  const keyNames = new Set([hashColumn, ...(sortColumn === undefined ? [] : [sortColumn])].map((index) => table.columns[index]!.name));
+  const targetNames = new Set(clause.target.map((identifier) => identifier.name));
+  for (const identifier of clause.target) {
+    if (!table.columns.some((column) => column.name === identifier.name)) throw errors.at(identifier.location, '42703', `column "${identifier.name}" does not exist`);
+  }
+  if (targetNames.size !== keyNames.size || [...keyNames].some((name) => !targetNames.has(name))) {
+    throw errors.at(clause.location, '42P10', 'there is no unique or exclusion constraint matching the ON CONFLICT specification');
+  }
+  const existing = new TableRowScope(table, table.name, existingRowLocal, errors);
+  const excluded = new TableRowScope(table, 'excluded', rowLocal, errors);
+  const scope: ExpressionScope = {
+    resolveColumn(reference) {
+      if (reference.table === 'excluded') return excluded.resolveColumn(reference);
+      if (reference.table === null && existing.columnIndex(reference.column) >= 0) {
+        throw errors.at(reference.location, '42702', `column reference "${reference.column}" is ambiguous`);
+      }
+      return existing.resolveColumn(reference);
+    },
+  };
+  const binder = new ExpressionBinder(scope, parameters, errors);
+  const assigned = bindAssignments(action.assignments, table, existing, binder, parameters, errors);
+  const where = action.where;
+  const filters =
+    where === null
+      ? []
+      : [where].map((expression) => {
+          const bound = binder.bind(expression);
+          if (bound.type === 'unknown') return bound.resolve!('boolean');
+          if (bound.type !== 'boolean') throw notBoolean('WHERE', bound.type, bound.location, errors);
+          return bound;
+        });
+  return { assigned, filters };
+}
+
+/**
+ * With the row's address on the stack: COMPARE&SWAP from absent; if a row is
+ * there, the conditional-update loop on it (compiler/update-delete-loop.ts), and
+ * if that row disappears before the update applies, the insert is tried again.
+ * Both an inserted and an updated row count, as in PostgreSQL.
+ *
+ *     local.set ptr
+ *     loop attempt
+ *       local.get ptr  bytes.null  local.get row  row.encode  mem.cas  local.set old
+ *       if                                  ; inserted
+ *         [<RETURNING>]  i32.const 1  result.add_count
+ *       else block skip
+ *         <loop over old, existing row in its local; no row → attempt; WHERE not true → skip>
+ *           [local.get new  local.set row  <RETURNING>]  i32.const 1  result.add_count
+ *       end end
+ *     end
+ */
+function emitUpsert(
+  b: ProgramBuilder,
+  table: TableDefinition,
+  doUpdate: DoUpdate,
+  locals: { pointer: number; old: number; newRow: number },
+  returning: readonly BoundTarget[] | null,
+): void {
+  b.emit('local.set', locals.pointer);
+  const attempt = b.loop();
+  b.comment('until inserted, updated or the existing row does not qualify');
+  b.emit('local.get', locals.pointer);
+  b.emit('bytes.null');
+  b.comment('expected: no word');
+  b.emit('local.get', rowLocal);
+  b.emit('row.encode');
+  b.emit('mem.cas');
+  b.comment('COMPARE&SWAP from absent');
+  b.emit('local.set', locals.old);
+  b.comment('the existing row, when not applied');
+  const applied = b.ifThen();
+  b.comment('inserted');
+  emitInserted(b, returning);
+  b.otherwise(applied);
+  const skip = b.block();
+  b.comment('ON CONFLICT DO UPDATE on the existing row');
+  emitConditionalChange(b, {
+    table,
+    rowLocal: existingRowLocal,
+    pointer: locals.pointer,
+    old: locals.old,
+    newRow: locals.newRow,
+    filters: doUpdate.filters,
+    assigned: doUpdate.assigned,
+    noRow: attempt,
+    notQualified: skip,
+    afterApplied: () => {
+      if (returning !== null) {
+        b.emit('local.get', locals.newRow);
+        b.emit('local.set', rowLocal);
+        b.comment('RETURNING sees the updated row');
+      }
+      emitInserted(b, returning);
+    },
+  });
+  b.end(skip);
+  b.end(applied);
+  b.end(attempt);
 }
 
 function emitInserted(b: ProgramBuilder, returning: readonly BoundTarget[] | null): void {
