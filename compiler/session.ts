@@ -15,7 +15,7 @@ import { SqlError } from '../common/sql-error.js';
 import type * as ast from '../parser/ast.js';
 import { parseStatements } from '../parser/parse.js';
 import type { Memory } from '../store/memory.js';
-import { programRunner } from '../vm/engine.js';
+import { programRunner, type ProgramRunner } from '../vm/engine.js';
 import { prepareProgram } from '../vm/prepared-program.js';
 import type { Program } from '../vm/program.js';
 import type { ExecutionStats } from '../vm/run-state.js';
@@ -28,6 +28,7 @@ import { tableSpecOf } from './create-table.js';
 import { compileInsert, type CompiledTableStatement } from './insert.js';
 import { compileSelectFrom } from './select-from.js';
 import { compileSelectWithoutFrom } from './select-without-from.js';
+import { StatementCache, statementCacheEntriesMaxDefault, type CachedProgram, type CachedText, type StatementCacheStats } from './statement-cache.js';
 import { ErrorLocator } from './sql-types.js';
 import { requireTable } from './table-scope.js';
 import { compileUpdateOrDelete } from './update-delete.js';
@@ -54,6 +55,14 @@ export interface SqlSessionOptions {
   readonly catalog?: Catalog | undefined;
   /** Milliseconds from an arbitrary origin, for EXPLAIN ANALYZE's time (STYLE 11: clocks are injected). */
   readonly clock?: (() => number) | undefined;
+  /**
+   * Reuse parsed statements and prepared programs of repeated query texts (compiler/statement-cache.ts).
+   * On by default; `false` compiles every statement every time. DDL run by this session clears it;
+   * DDL run elsewhere is not detected yet.
+   */
+  readonly statementCache?: boolean | undefined;
+  /** The statement cache's bound, in query texts (least recently used evicted first). */
+  readonly statementCacheEntriesMax?: number | undefined;
 }
 
 /** A program a session ran and what it cost, for tests (EXPLAIN ANALYZE reports the same stats). */
@@ -68,6 +77,7 @@ export class SqlSession {
   readonly account: string;
   readonly catalog: Catalog;
   private readonly clock: () => number;
+  private readonly statementCache: StatementCache | undefined;
   /** The programs of the last execute(), in order. */
   lastRuns: ProgramRun[] = [];
 
@@ -76,13 +86,22 @@ export class SqlSession {
     this.account = options.account;
     this.catalog = options.catalog ?? new Catalog({ memory: options.memory });
     this.clock = options.clock ?? (() => performance.now());
+    this.statementCache =
+      options.statementCache === false ? undefined : new StatementCache(options.statementCacheEntriesMax ?? statementCacheEntriesMaxDefault);
+  }
+
+  /** The statement cache's counters (undefined when the cache is off). */
+  get statementCacheStats(): StatementCacheStats | undefined {
+    return this.statementCache?.stats;
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<StatementResult[]> {
-    const statements = parseStatements(sql);
+    const text: CachedText = this.statementCache?.text(sql, parseStatements) ?? uncachedText(sql);
     const results: StatementResult[] = [];
     this.lastRuns = [];
-    for (const statement of statements) results.push(await this.executeStatement(statement, sql, params));
+    for (let index = 0; index < text.statements.length; index++) {
+      results.push(await this.executeStatement(text, index, sql, params));
+    }
     return results;
   }
 
@@ -100,21 +119,21 @@ export class SqlSession {
     return compiled.program;
   }
 
-  private async executeStatement(statement: ast.Statement, sql: string, params: readonly SqlValue[]): Promise<StatementResult> {
-    const errors = new ErrorLocator(sql);
+  private async executeStatement(text: CachedText, index: number, sql: string, params: readonly SqlValue[]): Promise<StatementResult> {
+    const statement = text.statements[index]!;
     switch (statement.kind) {
       case 'CreateTableStatement': {
-        const result = await this.catalog.createTable(this.account, tableSpecOf(statement, sql), { ifNotExists: statement.ifNotExists });
+        const result = await this.withInvalidation(() => this.catalog.createTable(this.account, tableSpecOf(statement, sql), { ifNotExists: statement.ifNotExists }));
         const notices = result.created ? [] : [`relation "${statement.table.name}" already exists, skipping`];
         return { fields: [], rows: [], commandTag: 'CREATE TABLE', notices };
       }
       case 'DropTableStatement': {
-        const result = await this.catalog.dropTable(this.account, statement.table.name, { ifExists: statement.ifExists });
+        const result = await this.withInvalidation(() => this.catalog.dropTable(this.account, statement.table.name, { ifExists: statement.ifExists }));
         const notices = result.dropped ? [] : [`table "${statement.table.name}" does not exist, skipping`];
         return { fields: [], rows: [], commandTag: 'DROP TABLE', notices };
       }
       case 'BeginStatement':
-        throw errors.at(statement.span.start, '0A000', 'transactions are not supported yet: each statement is atomic per row', {
+        throw new ErrorLocator(sql).at(statement.span.start, '0A000', 'transactions are not supported yet: each statement is atomic per row', {
           detail: 'dmachine has no multi-statement transactions; every statement commits on its own, one COMPARE&SWAP per row.',
         });
       case 'CommitStatement':
@@ -128,9 +147,8 @@ export class SqlSession {
       default:
         break;
     }
-    const compiled = await this.compile(statement, sql);
-    if (compiled === undefined) throw errors.at(statement.span.start, '0A000', `${statementName(statement)} is not supported yet`);
-    const result = await this.run(statement, compiled, sql, params);
+    const { compiled, runner } = await this.cachedProgram(text, index, sql);
+    const result = await this.run(statement, compiled, sql, params, runner);
     const fields = compiled.fields.map(({ name, typeOid }) => ({ name, typeOid }));
     return { fields, rows: result.rows, commandTag: commandTagOf(compiled.commandTag, result.rows.length, result.rowCount), notices: [] };
   }
@@ -148,9 +166,34 @@ export class SqlSession {
     return { fields: explainAnalyzeFields, rows: explainAnalyzeRows(compiled.program, result.stats, elapsedMilliseconds), commandTag: 'EXPLAIN', notices: [] };
   }
 
-  private async run(statement: ast.Statement, compiled: CompiledTableStatement, sql: string, params: readonly SqlValue[]) {
+  /**
+   * Runs DDL, then drops the statement cache (also when the DDL failed part way). Dropping it after the
+   * catalog changed means a program compiled concurrently against the old catalog went into an entry
+   * that is no longer reachable.
+   */
+  private async withInvalidation<T>(ddl: () => Promise<T>): Promise<T> {
+    try {
+      return await ddl();
+    } finally {
+      this.statementCache?.invalidate();
+    }
+  }
+
+  /** The program and runner of statement `index`: from the cache, else compiled (and cached when the cache is on). */
+  private async cachedProgram(text: CachedText, index: number, sql: string): Promise<CachedProgram> {
+    const cached = this.statementCache?.program(text, index);
+    if (cached !== undefined) return cached;
+    const statement = text.statements[index]!;
+    const compiled = await this.compile(statement, sql);
+    if (compiled === undefined) throw new ErrorLocator(sql).at(statement.span.start, '0A000', `${statementName(statement)} is not supported yet`);
+    const program: CachedProgram = { compiled, runner: programRunner(prepareProgram(compiled.program)) };
+    this.statementCache?.store(text, index, program);
+    return program;
+  }
+
+  private async run(statement: ast.Statement, compiled: CompiledTableStatement, sql: string, params: readonly SqlValue[], runner?: ProgramRunner) {
     const typedParams = bindParameters(compiled.parameterTypes, params);
-    const result = await programRunner(prepareProgram(compiled.program)).run({ memory: this.memory, account: this.account, params: typedParams });
+    const result = await (runner ?? programRunner(prepareProgram(compiled.program))).run({ memory: this.memory, account: this.account, params: typedParams });
     this.lastRuns.push({ sql: sql.slice(statement.span.start, statement.span.end), program: compiled.program, stats: result.stats });
     return result;
   }
@@ -185,6 +228,12 @@ export class SqlSession {
     if (name.schema !== null && name.schema !== 'public') throw errors.at(name.location, '3F000', `schema "${name.schema}" does not exist`);
     return this.catalog.lookupTable(this.account, name.name);
   }
+}
+
+/** A query text parsed for one execute only (the statement cache is off). */
+function uncachedText(sql: string): CachedText {
+  const statements = parseStatements(sql);
+  return { statements, programs: [] };
 }
 
 /** Parameters as the program's types: `'5'` for an int4 parameter becomes 5, out of range is 22003. */
