@@ -3,43 +3,21 @@
  * as COMPARE&SWAP from absent, SELECT FROM as a point read or a resource scan,
  * the command tags, and the errors (SQLSTATE and PostgreSQL's messages).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { SqlError } from '../../common/sql-error.js';
 import { SqlSession, type StatementResult } from '../../compiler/session.js';
 import { LocalMemory } from '../../store/local-memory.js';
 import type { SqlValue } from '../../vm/sql-values.js';
-import { temporaryDirectoryPerTest } from '../store/helpers.js';
+import { openSessionPerTest, sessionQueries } from './session-fixture.js';
 
-const directory = temporaryDirectoryPerTest('compiler-session');
 let memory: LocalMemory;
 let session: SqlSession;
-beforeEach(() => {
-  memory = LocalMemory.open(directory());
-  session = new SqlSession({ memory, account: 'acme' });
-});
-afterEach(async () => {
-  await memory.close();
+const directory = openSessionPerTest('compiler-session', (opened, created) => {
+  memory = opened;
+  session = created;
 });
 
-async function one(sql: string, params: SqlValue[] = []): Promise<StatementResult> {
-  const results = await session.execute(sql, params);
-  expect(results).toHaveLength(1);
-  return results[0]!;
-}
-
-async function rows(sql: string, params: SqlValue[] = []): Promise<SqlValue[][]> {
-  return (await one(sql, params)).rows;
-}
-
-async function failure(sql: string, params: SqlValue[] = []): Promise<{ sqlstate: string; message: string }> {
-  try {
-    await session.execute(sql, params);
-  } catch (error) {
-    if (!(error instanceof SqlError)) throw error;
-    return { sqlstate: error.sqlstate, message: error.message };
-  }
-  throw new Error(`expected ${sql} to fail`);
-}
+const { one, rows, failure } = sessionQueries(() => session);
 
 describe('SqlSession: statements and tags', () => {
   it('answers one result per statement, SELECT without FROM through its compiler', async () => {

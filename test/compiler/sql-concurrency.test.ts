@@ -6,22 +6,18 @@
  * are separate sessions (as separate connections would be), sharing one
  * catalog or each with its own (as separate gateways would).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SqlError } from '../../common/sql-error.js';
 import { Catalog } from '../../compiler/catalog.js';
 import { SqlSession, type StatementResult } from '../../compiler/session.js';
 import { LocalMemory } from '../../store/local-memory.js';
-import { temporaryDirectoryPerTest } from '../store/helpers.js';
+import { openSessionPerTest } from './session-fixture.js';
 
-const directory = temporaryDirectoryPerTest('compiler-sql-concurrency');
 let memory: LocalMemory;
 let session: SqlSession;
-beforeEach(() => {
-  memory = LocalMemory.open(directory());
-  session = new SqlSession({ memory, account: 'acme' });
-});
-afterEach(async () => {
-  await memory.close();
+const directory = openSessionPerTest('compiler-sql-concurrency', (opened, created) => {
+  memory = opened;
+  session = created;
 });
 
 type CatalogSharing = 'shared catalog' | 'catalog per session';

@@ -4,22 +4,18 @@
  * and results are the same with the cache on and off.
  */
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SqlSession } from '../../compiler/session.js';
 import { StatementCache } from '../../compiler/statement-cache.js';
 import { parseStatements } from '../../parser/parse.js';
 import { LocalMemory } from '../../store/local-memory.js';
-import { temporaryDirectoryPerTest } from '../store/helpers.js';
+import { openSessionPerTest } from './session-fixture.js';
 
-const directory = temporaryDirectoryPerTest('compiler-statement-cache');
 let memory: LocalMemory;
 let session: SqlSession;
-beforeEach(() => {
-  memory = LocalMemory.open(directory());
-  session = new SqlSession({ memory, account: 'acme' });
-});
-afterEach(async () => {
-  await memory.close();
+const directory = openSessionPerTest('compiler-statement-cache', (opened, created) => {
+  memory = opened;
+  session = created;
 });
 
 describe('statement cache', () => {

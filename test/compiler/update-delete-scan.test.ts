@@ -4,43 +4,21 @@
  * (the same loop on the word the COMPARE&SWAP from absent found), end to end on a
  * LocalMemory, including concurrent statements over the same rows.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { SqlError } from '../../common/sql-error.js';
 import { SqlSession, type StatementResult } from '../../compiler/session.js';
 import { LocalMemory } from '../../store/local-memory.js';
 import type { SqlValue } from '../../vm/sql-values.js';
-import { temporaryDirectoryPerTest } from '../store/helpers.js';
+import { openSessionPerTest, sessionQueries } from './session-fixture.js';
 
-const directory = temporaryDirectoryPerTest('compiler-update-delete-scan');
 let memory: LocalMemory;
 let session: SqlSession;
-beforeEach(() => {
-  memory = LocalMemory.open(directory());
-  session = new SqlSession({ memory, account: 'acme' });
-});
-afterEach(async () => {
-  await memory.close();
+const directory = openSessionPerTest('compiler-update-delete-scan', (opened, created) => {
+  memory = opened;
+  session = created;
 });
 
-async function one(sql: string, params: SqlValue[] = []): Promise<StatementResult> {
-  const results = await session.execute(sql, params);
-  expect(results).toHaveLength(1);
-  return results[0]!;
-}
-
-async function rows(sql: string, params: SqlValue[] = []): Promise<SqlValue[][]> {
-  return (await one(sql, params)).rows;
-}
-
-async function failure(sql: string, params: SqlValue[] = []): Promise<{ sqlstate: string; message: string }> {
-  try {
-    await session.execute(sql, params);
-  } catch (error) {
-    if (!(error instanceof SqlError)) throw error;
-    return { sqlstate: error.sqlstate, message: error.message };
-  }
-  throw new Error(`expected ${sql} to fail`);
-}
+const { one, rows, failure } = sessionQueries(() => session);
 
 const sorted = (values: SqlValue[][]): SqlValue[][] => [...values].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
 
