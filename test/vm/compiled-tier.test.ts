@@ -24,6 +24,7 @@ import { emptyBlockType, op, program } from './program-literals.js';
 import { atomicCounter, samplePrograms } from './sample-programs.js';
 import { describeSpecScripts } from './spec-script.js';
 import { exerciseParams, exerciseProgram } from './opcode-exercises.js';
+import { wordLifecycle } from './memory-programs.js';
 
 /** One memory per engine, given the same writes, so that each sees the history the other saw. */
 let interpreterMemory: LocalMemory;
@@ -220,21 +221,7 @@ describe('the compiled tier runs the interpreter’s test programs as the interp
   });
 
   it('writes, loads, compares, compare-and-swaps and deletes', async () => {
-    const code = program(
-      [
-        op('const', 0), op('ptr.make', 1, 0), op('local.set', 0),
-        op('local.get', 0), op('row.new', 1), op('const', 2), op('row.set', 0), op('row.encode'), op('mem.write'),
-        op('local.get', 0), op('mem.load'), op('local.tee', 1), op('row.decode', 1), op('row.emit'),
-        op('local.get', 0), op('local.get', 1), op('mem.compare'), op('sql.from_bool'), op('local.set', 2),
-        op('row.new', 1), op('local.get', 2), op('row.set', 0), op('row.emit'),
-        op('local.get', 0), op('bytes.null'), op('bytes.null'), op('mem.cas'), op('row.decode', 1), op('row.emit'),
-        op('sql.from_bool'), op('local.set', 2), op('row.new', 1), op('local.get', 2), op('row.set', 0), op('row.emit'),
-        op('local.get', 0), op('mem.delete'), op('drop'),
-        op('local.get', 0), op('mem.load'), op('bytes.is_null'), op('sql.from_bool'), op('local.set', 2),
-        op('row.new', 1), op('local.get', 2), op('row.set', 0), op('row.emit'),
-      ],
-      { locals: ['ptr', 'bytes', 'sql'], constants: [{ kind: 'sql', value: 'alice' }, users, { kind: 'sql', value: 'Alice' }] },
-    );
+    const code = wordLifecycle;
     expect(await expectSameBehaviour(code)).toMatchObject({ rows: [['Alice'], [true], ['Alice'], [false], [true]] });
     const tooBig = program(
       [op('const', 0), op('ptr.make', 1, 0), op('row.new', 1), op('const', 2), op('row.set', 0), op('row.encode'), op('mem.write')],

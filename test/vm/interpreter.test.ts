@@ -10,6 +10,7 @@ import { encodeRow } from '../../vm/row-codec.js';
 import { temporaryDirectoryPerTest } from '../store/helpers.js';
 import { emptyBlockType, op, program } from './program-literals.js';
 import { exerciseParams, exerciseProgram } from './opcode-exercises.js';
+import { wordLifecycle } from './memory-programs.js';
 
 const directory = temporaryDirectoryPerTest('vm');
 let memory: LocalMemory;
@@ -158,23 +159,7 @@ describe('the interpreter: global memory', () => {
   const alice = wordAddress({ account: 'acme', resource: 'users', resourceType: 'rnd', primaryKey: 'alice' });
 
   it('writes, loads, compares, compare-and-swaps and deletes a word built in the program', async () => {
-    // $0 ptr, $1 bytes
-    const code = program(
-      [
-        op('const', 0), op('ptr.make', 1, 0), op('local.set', 0),
-        op('local.get', 0), op('row.new', 1), op('const', 2), op('row.set', 0), op('row.encode'), op('mem.write'),
-        op('local.get', 0), op('mem.load'), op('local.tee', 1), op('row.decode', 1), op('row.emit'),
-        op('local.get', 0), op('local.get', 1), op('mem.compare'), op('sql.from_bool'), op('local.set', 2),
-        op('row.new', 1), op('local.get', 2), op('row.set', 0), op('row.emit'),
-        // CAS from absent fails and reports the current value
-        op('local.get', 0), op('bytes.null'), op('bytes.null'), op('mem.cas'), op('row.decode', 1), op('row.emit'),
-        op('sql.from_bool'), op('local.set', 2), op('row.new', 1), op('local.get', 2), op('row.set', 0), op('row.emit'),
-        op('local.get', 0), op('mem.delete'), op('drop'),
-        op('local.get', 0), op('mem.load'), op('bytes.is_null'), op('sql.from_bool'), op('local.set', 2),
-        op('row.new', 1), op('local.get', 2), op('row.set', 0), op('row.emit'),
-      ],
-      { locals: ['ptr', 'bytes', 'sql'], constants: [{ kind: 'sql', value: 'alice' }, users, { kind: 'sql', value: 'Alice' }] },
-    );
+    const code = wordLifecycle;
     const result = await run(code);
     expect(result.rows).toEqual([['Alice'], [true], ['Alice'], [false], [true]]);
     expect(result.stats.memory).toMatchObject({ loads: 2, writes: 1, compares: 1, compareAndSwaps: 1, compareAndSwapConflicts: 1, deletes: 1 });
