@@ -25,6 +25,12 @@ export const SqlState = {
   invalidName: '42602',
   objectNotInPrerequisiteState: '55000',
   objectInUse: '55006',
+  /**
+   * A program's table definition is no longer the catalog's (DDL ran since it was compiled).
+   * dmachine's own code in class 55, raised by the catalog check a program starts with;
+   * the session recompiles and runs again, so a client sees it only when the table keeps changing.
+   */
+  catalogChanged: '55R01',
   ioError: '58030',
   dataCorrupted: 'XX001',
   internalError: 'XX000',

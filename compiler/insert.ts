@@ -24,7 +24,7 @@ import { bindTargets, emitProjection, type BoundTarget } from './projection.js';
 import { fieldsOf, type CompiledField } from './select-without-from.js';
 import { ErrorLocator, finalType, notBoolean, typeOids } from './sql-types.js';
 import { bindAssignments, emitConditionalChange, type Assignments } from './update-delete-loop.js';
-import { assignToColumn, keyTextOf, textualKey, TableRowScope, unsupported } from './table-scope.js';
+import { assignToColumn, keyTextOf, textualKey, TableRowScope, emitCatalogCheck, unsupported } from './table-scope.js';
 import type { Program } from '../vm/program.js';
 import type { SqlType } from '../vm/sql-values.js';
 
@@ -40,6 +40,8 @@ export interface TableCompileOptions {
   readonly sourceText: string;
   /** The session's account, for the textual keys in listing comments. */
   readonly account: string;
+  /** Types of parameters declared by the protocol's Parse or by literal lifting (undefined: infer). */
+  readonly declaredParameterTypes?: readonly (SqlType | undefined)[] | undefined;
 }
 
 /** Local 0 of every table program: the row being built or read (TableRowScope reads it). */
@@ -50,7 +52,7 @@ const existingRowLocal = 1;
 export function compileInsert(statement: ast.InsertStatement, table: TableDefinition, options: TableCompileOptions): CompiledTableStatement {
   const errors = new ErrorLocator(options.sourceText);
   const onConflict = statement.onConflict;
-  const parameters = new ParameterTypes();
+  const parameters = new ParameterTypes(options.declaredParameterTypes);
   const valuesBinder = new ExpressionBinder(emptyScope(errors), parameters, errors);
   const scope = new TableRowScope(table, table.name, rowLocal, errors);
 
@@ -96,6 +98,7 @@ export function compileInsert(statement: ast.InsertStatement, table: TableDefini
   const parameterTypes = parameters.final();
 
   const b = new ProgramBuilder(parameterTypes.length);
+  emitCatalogCheck(b, table, options.account);
   b.local('row');
   if (doUpdate !== undefined) b.local('row');
   const resource = b.nameConstant(table.name);

@@ -50,6 +50,11 @@ export class ProgramBuilder {
     return this.intern({ kind: 'sql', value });
   }
 
+  /** A byte string (a word value to COMPARE with) in the constant pool (interned): its index. */
+  bytesConstant(value: Uint8Array): number {
+    return this.intern({ kind: 'bytes', value });
+  }
+
   /** A name (resource, SQLSTATE, message) in the constant pool (interned): its index. */
   nameConstant(value: string): number {
     return this.intern({ kind: 'name', value });

@@ -64,7 +64,7 @@ import { findSortKeyRange, usesNoColumn, type RangeBound, type SortKeyRange } fr
 import { RowLimit } from './select-limit.js';
 import { fieldsOf } from './select-without-from.js';
 import { ErrorLocator, notBoolean } from './sql-types.js';
-import { emitKeyAddress, keyTextOf, textualKey, TableRowScope, unsupported, type BoundKey } from './table-scope.js';
+import { emitKeyAddress, keyTextOf, textualKey, TableRowScope, unsupported, emitCatalogCheck, type BoundKey } from './table-scope.js';
 
 const rowLocal = 0;
 
@@ -73,7 +73,7 @@ export function compileSelectFrom(statement: ast.SelectStatement, table: TableDe
   const from = statement.from!;
   checkSupported(statement, errors);
   const scope = new TableRowScope(table, from.alias ?? table.name, rowLocal, errors);
-  const parameters = new ParameterTypes();
+  const parameters = new ParameterTypes(options.declaredParameterTypes);
   const binder = new ExpressionBinder(scope, parameters, errors);
 
   const conjuncts = statement.where === null ? [] : statement.where.kind === 'LogicalExpression' && statement.where.operator === 'and' ? [...statement.where.operands] : [statement.where];
@@ -96,6 +96,7 @@ export function compileSelectFrom(statement: ast.SelectStatement, table: TableDe
   const fields = fieldsOf(targets);
   const parameterTypes = parameters.final();
   const b = new ProgramBuilder(parameterTypes.length);
+  emitCatalogCheck(b, table, options.account);
   b.local('row');
   const resource = b.nameConstant(table.name);
   // A scan whose rows all pass can stop after LIMIT + OFFSET words; with a filter left it cannot know.

@@ -11,7 +11,7 @@
  * row (one COMPARE&SWAP per row), so BEGIN is refused with 0A000 rather than
  * pretending to give isolation it cannot.
  */
-import { SqlError } from '../common/sql-error.js';
+import { SqlError, SqlState } from '../common/sql-error.js';
 import type * as ast from '../parser/ast.js';
 import { parseStatements } from '../parser/parse.js';
 import type { Memory } from '../store/memory.js';
@@ -28,10 +28,21 @@ import { tableSpecOf } from './create-table.js';
 import { compileInsert, type CompiledTableStatement } from './insert.js';
 import { compileSelectFrom } from './select-from.js';
 import { compileSelectWithoutFrom } from './select-without-from.js';
-import { StatementCache, statementCacheEntriesMaxDefault, type CachedProgram, type CachedText, type StatementCacheStats } from './statement-cache.js';
+import { bindLiftedValue, liftLiterals, type LiftedLiteral } from './literal-lifting.js';
+import {
+  StatementCache,
+  statementCacheEntriesMaxDefault,
+  type CachedProgram,
+  type CachedStatement,
+  type CachedText,
+  type StatementCacheStats,
+} from './statement-cache.js';
 import { ErrorLocator } from './sql-types.js';
 import { requireTable } from './table-scope.js';
 import { compileUpdateOrDelete } from './update-delete.js';
+
+/** Times a statement is compiled and run again when its catalog check finds the table changed (55R01). */
+export const recompileAttemptsMax = 3;
 
 export interface ResultField {
   readonly name: string;
@@ -147,10 +158,21 @@ export class SqlSession {
       default:
         break;
     }
-    const { compiled, runner } = await this.cachedProgram(text, index, sql);
-    const result = await this.run(statement, compiled, sql, params, runner);
-    const fields = compiled.fields.map(({ name, typeOid }) => ({ name, typeOid }));
-    return { fields, rows: result.rows, commandTag: commandTagOf(compiled.commandTag, result.rows.length, result.rowCount), notices: [] };
+    for (let attempt = 1; ; attempt++) {
+      const { program, literals } = await this.preparedStatement(text, index, sql);
+      const { compiled, runner } = program;
+      try {
+        const values = bindParameters(compiled.parameterTypes, params, literals, sql);
+        const result = await this.run(statement, compiled, sql, values, runner);
+        const fields = compiled.fields.map(({ name, typeOid }) => ({ name, typeOid }));
+        return { fields, rows: result.rows, commandTag: commandTagOf(compiled.commandTag, result.rows.length, result.rowCount), notices: [] };
+      } catch (error) {
+        // The program's catalog check found DDL from elsewhere: it ran nothing, so compile against the new definition and run again.
+        if (!(error instanceof SqlError) || error.sqlstate !== SqlState.catalogChanged || attempt >= recompileAttemptsMax) throw error;
+        this.statementCache?.invalidate();
+        text.prepared.fill(undefined); // this execute holds the text, which invalidate() no longer reaches
+      }
+    }
   }
 
   /** EXPLAIN lists the program; EXPLAIN ANALYZE also runs it, with its effects, as PostgreSQL does. */
@@ -161,7 +183,7 @@ export class SqlSession {
     }
     if (!statement.analyze) return { fields: explainFields, rows: explainRows(compiled.program), commandTag: 'EXPLAIN', notices: [] };
     const started = this.clock();
-    const result = await this.run(statement.statement, compiled, sql, params);
+    const result = await this.run(statement.statement, compiled, sql, bindParameters(compiled.parameterTypes, params, [], sql));
     const elapsedMilliseconds = this.clock() - started;
     return { fields: explainAnalyzeFields, rows: explainAnalyzeRows(compiled.program, result.stats, elapsedMilliseconds), commandTag: 'EXPLAIN', notices: [] };
   }
@@ -179,32 +201,48 @@ export class SqlSession {
     }
   }
 
-  /** The program and runner of statement `index`: from the cache, else compiled (and cached when the cache is on). */
-  private async cachedProgram(text: CachedText, index: number, sql: string): Promise<CachedProgram> {
-    const cached = this.statementCache?.program(text, index);
-    if (cached !== undefined) return cached;
+  /**
+   * Statement `index` of a query text, ready to run: from the cache by its text; else its literals
+   * lifted and its program from the cache by the lifted statement; else compiled (and cached).
+   */
+  private async preparedStatement(text: CachedText, index: number, sql: string): Promise<CachedStatement> {
+    const cache = this.statementCache;
     const statement = text.statements[index]!;
-    const compiled = await this.compile(statement, sql);
-    if (compiled === undefined) throw new ErrorLocator(sql).at(statement.span.start, '0A000', `${statementName(statement)} is not supported yet`);
-    const program: CachedProgram = { compiled, runner: programRunner(prepareProgram(compiled.program)) };
-    this.statementCache?.store(text, index, program);
-    return program;
+    if (cache === undefined) return { program: await this.prepare(statement, sql, []), literals: [] };
+    const cached = cache.statement(text, index);
+    if (cached !== undefined) return cached;
+    const lifted = liftLiterals(statement);
+    const declared = [...new Array<undefined>(lifted.userParameterCount), ...lifted.literals.map((literal) => literal.type)];
+    const program = cache.program(lifted.key) ?? (await this.prepare(lifted.statement, sql, declared));
+    const prepared: CachedStatement = { program, literals: lifted.literals };
+    cache.store(text, index, prepared, lifted.key);
+    return prepared;
   }
 
+  private async prepare(statement: ast.Statement, sql: string, declaredParameterTypes: readonly (SqlType | undefined)[]): Promise<CachedProgram> {
+    const compiled = await this.compile(statement, sql, declaredParameterTypes);
+    if (compiled === undefined) throw new ErrorLocator(sql).at(statement.span.start, '0A000', `${statementName(statement)} is not supported yet`);
+    return { compiled, runner: programRunner(prepareProgram(compiled.program)) };
+  }
+
+  /** Runs a compiled statement with its parameters already bound (bindParameters). */
   private async run(statement: ast.Statement, compiled: CompiledTableStatement, sql: string, params: readonly SqlValue[], runner?: ProgramRunner) {
-    const typedParams = bindParameters(compiled.parameterTypes, params);
-    const result = await (runner ?? programRunner(prepareProgram(compiled.program))).run({ memory: this.memory, account: this.account, params: typedParams });
+    const result = await (runner ?? programRunner(prepareProgram(compiled.program))).run({ memory: this.memory, account: this.account, params });
     this.lastRuns.push({ sql: sql.slice(statement.span.start, statement.span.end), program: compiled.program, stats: result.stats });
     return result;
   }
 
   /** The compiled program of a statement that has one; undefined for the others. */
-  private async compile(statement: ast.Statement, sql: string): Promise<CompiledTableStatement | undefined> {
-    const options = { sourceText: sql, account: this.account };
+  private async compile(
+    statement: ast.Statement,
+    sql: string,
+    declaredParameterTypes: readonly (SqlType | undefined)[] = [],
+  ): Promise<CompiledTableStatement | undefined> {
+    const options = { sourceText: sql, account: this.account, declaredParameterTypes };
     const errors = new ErrorLocator(sql);
     switch (statement.kind) {
       case 'SelectStatement': {
-        if (statement.from === null) return compileSelectWithoutFrom(statement, { sourceText: sql });
+        if (statement.from === null) return compileSelectWithoutFrom(statement, options);
         const name = statement.from.table;
         const table = requireTable(await this.lookup(name, errors), name, errors);
         return compileSelectFrom(statement, table, options);
@@ -233,15 +271,20 @@ export class SqlSession {
 /** A query text parsed for one execute only (the statement cache is off). */
 function uncachedText(sql: string): CachedText {
   const statements = parseStatements(sql);
-  return { statements, programs: [] };
+  return { statements, prepared: [] };
 }
 
-/** Parameters as the program's types: `'5'` for an int4 parameter becomes 5, out of range is 22003. */
-function bindParameters(types: readonly SqlType[], params: readonly SqlValue[]): SqlValue[] {
-  if (params.length < types.length) {
-    throw new SqlError('08P01', `bind message supplies ${params.length} parameters, but prepared statement "" requires ${types.length}`);
+/**
+ * Parameters as the program's types: the user's (`'5'` for an int4 parameter becomes 5, out of range
+ * is 22003), then the literals lifted from the text, whose errors point at the literal.
+ */
+function bindParameters(types: readonly SqlType[], params: readonly SqlValue[], literals: readonly LiftedLiteral[], sql: string): SqlValue[] {
+  const userCount = types.length - literals.length;
+  if (params.length !== userCount) {
+    throw new SqlError('08P01', `bind message supplies ${params.length} parameters, but prepared statement "" requires ${userCount}`);
   }
-  return params.map((value, index) => (index < types.length ? sqlCast(value, types[index]!) : value));
+  const user = params.slice(0, userCount).map((value, index) => sqlCast(value, types[index]!));
+  return [...user, ...literals.map((literal, index) => bindLiftedValue(literal, types[userCount + index]!, sql))];
 }
 
 function commandTagOf(verb: CompiledTableStatement['commandTag'], rowsReturned: number, rowCount: number): string {

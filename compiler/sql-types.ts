@@ -107,10 +107,10 @@ export function resolveTypeName(typeName: TypeName, errors: ErrorLocator): SqlTy
 
 // --- literals ------------------------------------------------------------------------
 
-const int4Min = -(2n ** 31n);
-const int4Max = 2n ** 31n - 1n;
-const int8Min = -(2n ** 63n);
-const int8Max = 2n ** 63n - 1n;
+export const int4Min = -(2n ** 31n);
+export const int4Max = 2n ** 31n - 1n;
+export const int8Min = -(2n ** 63n);
+export const int8Max = 2n ** 63n - 1n;
 
 /** int4 when it fits, else int8; beyond int8 22003 (PostgreSQL would make it numeric, which dmachine lacks). */
 export function integerLiteralType(value: bigint, text: string, location: number, errors: ErrorLocator): 'int4' | 'int8' {

@@ -3,11 +3,12 @@
  * of the row being read (a `row` local, decoded from the word), assignment of a
  * value to a column's type, and the textual key of a row for listing comments.
  */
-import { SqlError } from '../common/sql-error.js';
+import { SqlError, SqlState } from '../common/sql-error.js';
 import type * as ast from '../parser/ast.js';
 import { escapeComponent } from '../store/key.js';
 import { sqlTypeCodes, type SqlType } from '../vm/sql-values.js';
-import type { TableDefinition } from './catalog-definition.js';
+import { encodeTableDefinition, type TableDefinition } from './catalog-definition.js';
+import { catalogResource } from './catalog.js';
 import type { BoundExpression, ExpressionScope } from './expressions.js';
 import type { Label, ProgramBuilder } from './program-builder.js';
 import { castExists, isNumeric, typeDisplayName, typeShortNames, type ErrorLocator } from './sql-types.js';
@@ -146,6 +147,28 @@ export function emitKeyAddress(b: ProgramBuilder, keys: readonly BoundKey[], tab
   keyLocals.forEach((local) => b.emit('local.get', local));
   b.emit(keys.length === 1 ? 'ptr.make' : 'ptr.make_sorted', b.nameConstant(table.name), 0);
   b.comment(textualKey(account, table.name, keys[0]!.text, keys[1]?.text));
+}
+
+/**
+ * The catalog check every table statement's program starts with (docs/compiler.md, "Catalog
+ * checks in programs"): one COMPARE of the table's catalog word with the definition the
+ * program was compiled against. A cached program thus notices DDL run by any gateway; the
+ * session answers 55R01 by recompiling and running again.
+ *
+ *     const 't'  ptr.make dm_catalog rnd  const <definition bytes>  mem.compare  i32.eqz
+ *     if  error.raise 55R01 "..."  end
+ */
+export function emitCatalogCheck(b: ProgramBuilder, table: TableDefinition, account: string): void {
+  b.emit('const', b.sqlConstant(table.name));
+  b.emit('ptr.make', b.nameConstant(catalogResource), 0);
+  b.comment(`${escapeComponent(account)}/${catalogResource}/rnd/${escapeComponent(table.name)}`);
+  b.emit('const', b.bytesConstant(encodeTableDefinition(table)));
+  b.emit('mem.compare');
+  b.comment('COMPARE: is the table still as compiled?');
+  b.emit('i32.eqz');
+  const changed = b.ifThen();
+  b.emit('error.raise', b.nameConstant(SqlState.catalogChanged), b.nameConstant(`table "${table.name}" changed since this statement was compiled`));
+  b.end(changed);
 }
 
 /** The table or 42P01 `relation "t" does not exist` at the name. */

@@ -45,7 +45,7 @@ import { fieldsOf } from './select-without-from.js';
 import { bindAssignments, emitConditionalChange } from './update-delete-loop.js';
 import { findKeyConjuncts, isIntegerType } from './select-from.js';
 import { ErrorLocator, notBoolean } from './sql-types.js';
-import { emitKeyAddress, keyTextOf, TableRowScope, textualKey, type BoundKey } from './table-scope.js';
+import { emitKeyAddress, keyTextOf, TableRowScope, textualKey, emitCatalogCheck, type BoundKey } from './table-scope.js';
 
 const rowLocal = 0;
 
@@ -53,7 +53,7 @@ export function compileUpdateOrDelete(statement: ast.UpdateStatement | ast.Delet
   const errors = new ErrorLocator(options.sourceText);
   const verb = statement.kind === 'UpdateStatement' ? 'UPDATE' : 'DELETE';
   const scope = new TableRowScope(table, statement.table.alias ?? table.name, rowLocal, errors);
-  const parameters = new ParameterTypes();
+  const parameters = new ParameterTypes(options.declaredParameterTypes);
   const binder = new ExpressionBinder(scope, parameters, errors);
 
   const where = statement.where;
@@ -82,6 +82,7 @@ export function compileUpdateOrDelete(statement: ast.UpdateStatement | ast.Delet
   const parameterTypes = parameters.final();
 
   const b = new ProgramBuilder(parameterTypes.length);
+  emitCatalogCheck(b, table, options.account);
   b.local('row');
   const pointer = b.local('ptr');
   const old = b.local('bytes');

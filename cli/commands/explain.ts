@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Catalog } from '../../compiler/catalog.js';
 import { SqlSession } from '../../compiler/session.js';
 import { LocalMemory } from '../../store/local-memory.js';
 import { encodeProgram } from '../../vm/binary-format.js';
@@ -64,7 +65,9 @@ async function compileOffline(sql: string, options: { schema?: string | undefine
   try {
     const memory = LocalMemory.open(directory);
     try {
-      const session = new SqlSession({ memory, account: options.account ?? accountDefault });
+      // Generation ids of zeros: the catalog check's definition bytes, and so the listing, are the same on every run.
+      const catalog = new Catalog({ memory, random: (count) => new Uint8Array(count) });
+      const session = new SqlSession({ memory, account: options.account ?? accountDefault, catalog });
       if (schema !== undefined) await session.execute(schema);
       return await session.compileProgram(sql);
     } finally {

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Catalog } from '../../compiler/catalog.js';
 import { SqlSession, type StatementResult } from '../../compiler/session.js';
 import { LocalMemory } from '../../store/local-memory.js';
 import { sqlTextOutput } from '../../vm/sql-operations.js';
@@ -22,7 +23,9 @@ beforeEach(async () => {
   memory = LocalMemory.open(directory());
   now = 0;
   // Each clock reading advances 0.25 ms, so an analyzed run takes exactly 0.25 ms.
-  session = new SqlSession({ memory, account: 'acme', clock: () => (now += 0.25) });
+  // A fixed generation id keeps the catalog check's definition bytes, and so the golden listings, stable.
+  const catalog = new Catalog({ memory, random: (count) => new Uint8Array(count).fill(7) });
+  session = new SqlSession({ memory, account: 'acme', catalog, clock: () => (now += 0.25) });
   await session.execute('CREATE TABLE kv (k text PRIMARY KEY, v int, note text)');
 });
 afterEach(async () => {

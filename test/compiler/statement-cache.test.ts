@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Catalog } from '../../compiler/catalog.js';
 import { SqlSession } from '../../compiler/session.js';
 import { StatementCache } from '../../compiler/statement-cache.js';
 import { parseStatements } from '../../parser/parse.js';
@@ -97,6 +98,82 @@ describe('statement cache', () => {
     }
     expect(session.statementCacheStats!.hits).toBeGreaterThan(0);
     await otherMemory.close();
+  });
+});
+
+describe('literals lifted into parameters', () => {
+  it('runs statements that differ only in literals with one program', async () => {
+    await session.execute('CREATE TABLE users (id int PRIMARY KEY, name text, score float8)');
+    for (let id = 1; id <= 4; id++) await session.execute(`INSERT INTO users VALUES (${id}, 'user ${id}', ${id}.5)`);
+    expect((await session.execute('SELECT name, score FROM users WHERE id = 3'))[0]!.rows).toEqual([['user 3', 3.5]]);
+    expect((await session.execute('SELECT name, score FROM users WHERE id = 4'))[0]!.rows).toEqual([['user 4', 4.5]]);
+    expect((await session.execute("UPDATE users SET name = 'x' WHERE id = 2 RETURNING name"))[0]!.rows).toEqual([['x']]);
+    expect((await session.execute("UPDATE users SET name = 'y' WHERE id = 1 RETURNING name"))[0]!.rows).toEqual([['y']]);
+    // One compile each for INSERT, SELECT and UPDATE; the other texts reused those programs.
+    expect(session.statementCacheStats).toMatchObject({ misses: 3, sharedHits: 5, programs: 3 });
+  });
+
+  it('keeps a string literal typed by its context, and reports a bad one at the literal', async () => {
+    await session.execute('CREATE TABLE t (id int PRIMARY KEY, n bigint)');
+    await session.execute("INSERT INTO t VALUES ('7', '70')");
+    expect((await session.execute("SELECT n + '1' FROM t WHERE id = '7'"))[0]!.rows).toEqual([[71n]]);
+    const uncached = new SqlSession({ memory, account: 'acme', statementCache: false });
+    for (const each of [session, uncached]) {
+      await expect(each.execute("SELECT n FROM t WHERE id = 'seven'")).rejects.toMatchObject({
+        sqlstate: '22P02',
+        message: 'invalid input syntax for type integer: "seven"',
+        position: 28,
+      });
+    }
+  });
+
+  it('keeps literals where the compiler reads them: LIMIT, LIKE patterns, casts', async () => {
+    await session.execute('CREATE TABLE e (k text, s text, PRIMARY KEY (k, s))');
+    await session.execute("INSERT INTO e VALUES ('a', 'x1'), ('a', 'x2'), ('a', 'y1')");
+    const explainOf = async (sql: string) => (await session.explain(sql)).includes('mem.scan_range 7');
+    expect(await explainOf("SELECT s FROM e WHERE k = 'a' AND s LIKE 'x%'")).toBe(true);
+    expect((await session.execute("SELECT s FROM e WHERE k = 'a' AND s LIKE 'x%'"))[0]!.rows).toEqual([['x1'], ['x2']]);
+    expect((await session.execute("SELECT s FROM e WHERE k = 'a' AND s LIKE 'y%'"))[0]!.rows).toEqual([['y1']]);
+    expect((await session.execute("SELECT s FROM e WHERE k = 'a' LIMIT 1"))[0]!.rows).toEqual([['x1']]);
+    expect((await session.execute("SELECT s FROM e WHERE k = 'a' LIMIT 2"))[0]!.rows).toEqual([['x1'], ['x2']]);
+    await expect(session.execute("SELECT 'abc'::int")).rejects.toMatchObject({ sqlstate: '22P02', position: 8 });
+  });
+
+  it('counts user parameters apart from lifted ones', async () => {
+    await session.execute('CREATE TABLE t (id int PRIMARY KEY, n int)');
+    await session.execute('INSERT INTO t VALUES ($1, 5)', [1]);
+    expect((await session.execute('SELECT n + 1 FROM t WHERE id = $1', [1]))[0]!.rows).toEqual([[6n]]);
+    await expect(session.execute('SELECT n + 1 FROM t WHERE id = $1', [])).rejects.toMatchObject({
+      sqlstate: '08P01',
+      message: 'bind message supplies 0 parameters, but prepared statement "" requires 1',
+    });
+  });
+});
+
+describe('catalog check in cached programs', () => {
+  it('sees DDL run through another catalog (another gateway) and recompiles', async () => {
+    const other = new SqlSession({ memory, account: 'acme', catalog: new Catalog({ memory }) });
+    await session.execute('CREATE TABLE t (id int PRIMARY KEY, a text)');
+    await session.execute("INSERT INTO t VALUES (1, 'x')");
+    expect((await session.execute('SELECT * FROM t WHERE id = 1'))[0]!.rows).toEqual([[1n, 'x']]);
+    await other.execute('DROP TABLE t');
+    await other.execute('CREATE TABLE t (id int PRIMARY KEY, a text, b int)');
+    await other.execute("INSERT INTO t VALUES (1, 'y', 7)");
+    const result = (await session.execute('SELECT * FROM t WHERE id = 1'))[0]!;
+    expect(result.fields.map((field) => field.name)).toEqual(['id', 'a', 'b']);
+    expect(result.rows).toEqual([[1n, 'y', 7n]]);
+    await other.execute('DROP TABLE t');
+    await expect(session.execute('SELECT * FROM t WHERE id = 1')).rejects.toMatchObject({ sqlstate: '42P01' });
+    await expect(session.execute("INSERT INTO t VALUES (2, 'z')")).rejects.toMatchObject({ sqlstate: '42P01' });
+  });
+
+  it('starts every table program with the COMPARE of its catalog word', async () => {
+    await session.execute('CREATE TABLE t (id int PRIMARY KEY, a text)');
+    for (const sql of ['SELECT * FROM t', 'INSERT INTO t VALUES (1, $1)', 'UPDATE t SET a = $1 WHERE id = 1', 'DELETE FROM t']) {
+      const listing = await session.explain(sql);
+      expect(listing, sql).toMatch(/^\s*1\s+ptr\.make #\d+ 0\s+; acme\/dm_catalog\/rnd\/t/m);
+      expect(listing, sql).toMatch(/^\s*3\s+mem\.compare\s+; COMPARE: is the table still as compiled\?/m);
+    }
   });
 });
 
