@@ -28,7 +28,7 @@
  */
 import { SqlError } from '../common/sql-error.js';
 import type * as ast from '../parser/ast.js';
-import { descendantNodes } from '../parser/ast-children.js';
+import { descendantNodes, structuralKey } from '../parser/ast-children.js';
 import { sqlCast } from '../vm/sql-operations.js';
 import type { SqlType, SqlValue } from '../vm/sql-values.js';
 import { ErrorLocator, int4Max, int4Min, int8Max, int8Min } from './sql-types.js';
@@ -45,7 +45,7 @@ export interface LiftedStatement {
   readonly statement: ast.Statement;
   /** The lifted literals, in parameter order: `$(userParameterCount + 1)` first. */
   readonly literals: readonly LiftedLiteral[];
-  /** The highest `$n` the user wrote (the lifted parameters follow it). */
+  /** The highest `$n` the user wrote or declared (the lifted parameters follow it). */
   readonly userParameterCount: number;
   /** Equal for statements that differ only in lifted literals (and where they are). */
   readonly key: string;
@@ -61,16 +61,16 @@ const keptChildren: Readonly<Partial<Record<ast.NodeKind, readonly string[]>>> =
   CastExpression: ['operand'],
 };
 
-export function liftLiterals(statement: ast.Statement): LiftedStatement {
-  const userParameterCount = highestParameter(statement);
-  if (!liftedKinds.has(statement.kind) || matchesExpressions(statement)) return { statement, literals: [], userParameterCount, key: keyOf(statement, []) };
+export function liftLiterals(statement: ast.Statement, declared: readonly (SqlType | undefined)[] = []): LiftedStatement {
+  const userParameterCount = Math.max(highestParameter(statement), declared.length);
+  if (!liftedKinds.has(statement.kind) || matchesExpressions(statement)) return { statement, literals: [], userParameterCount, key: keyOf(statement, [], declared) };
   const literals: LiftedLiteral[] = [];
   const lift = (literal: LiftedLiteral): ast.Parameter => {
     literals.push(literal);
     return { kind: 'Parameter', index: userParameterCount + literals.length, location: literal.location };
   };
   const lifted = rewrite(statement, lift) as ast.Statement;
-  return { statement: lifted, literals, userParameterCount, key: keyOf(lifted, literals) };
+  return { statement: lifted, literals, userParameterCount, key: keyOf(lifted, literals, declared) };
 }
 
 /** The literal's value as its parameter's type; a conversion error points at the literal, as it would have while compiling. */
@@ -124,11 +124,8 @@ function liftable(node: ast.AstNode): LiftedLiteral | undefined {
   }
 }
 
-/** The lifted statement without positions (which differ between texts) and the lifted parameters' types. */
-function keyOf(statement: ast.Statement, literals: readonly LiftedLiteral[]): string {
-  const tree = JSON.stringify(statement, (name, value: unknown) => {
-    if (name === 'location' || name === 'span') return undefined;
-    return typeof value === 'bigint' ? `${value}n` : value;
-  });
-  return `${literals.map((literal) => literal.type ?? 'unknown').join(',')}|${tree}`;
+/** The lifted statement without positions (which differ between texts), and the declared and lifted parameters' types. */
+function keyOf(statement: ast.Statement, literals: readonly LiftedLiteral[], declared: readonly (SqlType | undefined)[]): string {
+  const types = [...declared, ...literals.map((literal) => literal.type)].map((type) => type ?? 'unknown');
+  return `${types.join(',')}|${structuralKey(statement)}`;
 }

@@ -41,6 +41,20 @@ import { ErrorLocator } from './sql-types.js';
 import { requireTable } from './table-scope.js';
 import { compileUpdateOrDelete } from './update-delete.js';
 
+export interface ExecuteOptions {
+  /** Parameter types given by the protocol's Parse, by position (undefined: inferred from the statement). */
+  readonly declaredParameterTypes?: readonly (SqlType | undefined)[] | undefined;
+}
+
+/** A prepared statement as Describe reports it. */
+export interface StatementDescription {
+  readonly parameterTypes: readonly SqlType[];
+  readonly fields: readonly ResultField[];
+}
+
+/** Statements that compile to a program (the others are DDL or session commands). */
+const compiledKinds: ReadonlySet<ast.StatementKind> = new Set(['SelectStatement', 'InsertStatement', 'UpdateStatement', 'DeleteStatement']);
+
 /** Times a statement is compiled and run again when its catalog check finds the table changed (55R01). */
 export const recompileAttemptsMax = 3;
 
@@ -106,14 +120,43 @@ export class SqlSession {
     return this.statementCache?.stats;
   }
 
-  async execute(sql: string, params: readonly SqlValue[] = []): Promise<StatementResult[]> {
-    const text: CachedText = this.statementCache?.text(sql, parseStatements) ?? uncachedText(sql);
+  /**
+   * Runs every statement of `sql` in turn with the same parameters; an error stops the rest.
+   * Parameter types not declared are inferred from each statement.
+   */
+  async execute(sql: string, params: readonly SqlValue[] = [], options: ExecuteOptions = {}): Promise<StatementResult[]> {
+    const declared = options.declaredParameterTypes ?? [];
+    const text: CachedText = this.statementCache?.text(sql, parseStatements, declared) ?? uncachedText(sql);
     const results: StatementResult[] = [];
     this.lastRuns = [];
     for (let index = 0; index < text.statements.length; index++) {
-      results.push(await this.executeStatement(text, index, sql, params));
+      results.push(await this.executeStatement(text, index, sql, params, declared));
     }
     return results;
+  }
+
+  /**
+   * What the protocol's Describe of a prepared statement answers, without running it: the types
+   * of its parameters (declared, else inferred) and the fields of its result (none for a statement
+   * that returns no rows). At most one statement, as PostgreSQL's Parse allows.
+   */
+  async describe(sql: string, options: ExecuteOptions = {}): Promise<StatementDescription> {
+    const declared = options.declaredParameterTypes ?? [];
+    const text: CachedText = this.statementCache?.text(sql, parseStatements, declared) ?? uncachedText(sql);
+    if (text.statements.length > 1) throw new SqlError('42601', 'cannot insert multiple commands into a prepared statement');
+    const statement = text.statements[0];
+    const given = declared.map((type) => type ?? 'text');
+    if (statement === undefined) return { parameterTypes: given, fields: [] };
+    const explained = statement.kind === 'ExplainStatement' ? statement.statement : undefined;
+    if (explained !== undefined) {
+      const compiled = await this.compile(explained, sql, declared);
+      const fields = statement.kind === 'ExplainStatement' && statement.analyze ? explainAnalyzeFields : explainFields;
+      return { parameterTypes: compiled?.parameterTypes ?? given, fields: fields.map(({ name, typeOid }) => ({ name, typeOid })) };
+    }
+    if (!compiledKinds.has(statement.kind)) return { parameterTypes: given, fields: [] };
+    const { program, literals } = await this.preparedStatement(text, 0, sql, declared);
+    const { parameterTypes, fields } = program.compiled;
+    return { parameterTypes: parameterTypes.slice(0, parameterTypes.length - literals.length), fields: fields.map(({ name, typeOid }) => ({ name, typeOid })) };
   }
 
   /** The listing of the program one statement compiles to (it is not run). */
@@ -130,7 +173,13 @@ export class SqlSession {
     return compiled.program;
   }
 
-  private async executeStatement(text: CachedText, index: number, sql: string, params: readonly SqlValue[]): Promise<StatementResult> {
+  private async executeStatement(
+    text: CachedText,
+    index: number,
+    sql: string,
+    params: readonly SqlValue[],
+    declared: readonly (SqlType | undefined)[],
+  ): Promise<StatementResult> {
     const statement = text.statements[index]!;
     switch (statement.kind) {
       case 'CreateTableStatement': {
@@ -154,12 +203,12 @@ export class SqlSession {
         return { fields: [], rows: [], commandTag, notices: ['there is no transaction in progress'] };
       }
       case 'ExplainStatement':
-        return this.explainStatement(statement, sql, params);
+        return this.explainStatement(statement, sql, params, declared);
       default:
         break;
     }
     for (let attempt = 1; ; attempt++) {
-      const { program, literals } = await this.preparedStatement(text, index, sql);
+      const { program, literals } = await this.preparedStatement(text, index, sql, declared);
       const { compiled, runner } = program;
       try {
         const values = bindParameters(compiled.parameterTypes, params, literals, sql);
@@ -176,8 +225,13 @@ export class SqlSession {
   }
 
   /** EXPLAIN lists the program; EXPLAIN ANALYZE also runs it, with its effects, as PostgreSQL does. */
-  private async explainStatement(statement: ast.ExplainStatement, sql: string, params: readonly SqlValue[]): Promise<StatementResult> {
-    const compiled = await this.compile(statement.statement, sql);
+  private async explainStatement(
+    statement: ast.ExplainStatement,
+    sql: string,
+    params: readonly SqlValue[],
+    declared: readonly (SqlType | undefined)[],
+  ): Promise<StatementResult> {
+    const compiled = await this.compile(statement.statement, sql, declared);
     if (compiled === undefined) {
       throw new ErrorLocator(sql).at(statement.statement.span.start, '0A000', `${statementName(statement.statement)} does not compile to a program`);
     }
@@ -205,15 +259,15 @@ export class SqlSession {
    * Statement `index` of a query text, ready to run: from the cache by its text; else its literals
    * lifted and its program from the cache by the lifted statement; else compiled (and cached).
    */
-  private async preparedStatement(text: CachedText, index: number, sql: string): Promise<CachedStatement> {
+  private async preparedStatement(text: CachedText, index: number, sql: string, declared: readonly (SqlType | undefined)[]): Promise<CachedStatement> {
     const cache = this.statementCache;
     const statement = text.statements[index]!;
-    if (cache === undefined) return { program: await this.prepare(statement, sql, []), literals: [] };
+    if (cache === undefined) return { program: await this.prepare(statement, sql, declared), literals: [] };
     const cached = cache.statement(text, index);
     if (cached !== undefined) return cached;
-    const lifted = liftLiterals(statement);
-    const declared = [...new Array<undefined>(lifted.userParameterCount), ...lifted.literals.map((literal) => literal.type)];
-    const program = cache.program(lifted.key) ?? (await this.prepare(lifted.statement, sql, declared));
+    const lifted = liftLiterals(statement, declared);
+    const user = Array.from({ length: lifted.userParameterCount }, (_, index) => declared[index]);
+    const program = cache.program(lifted.key) ?? (await this.prepare(lifted.statement, sql, [...user, ...lifted.literals.map((literal) => literal.type)]));
     const prepared: CachedStatement = { program, literals: lifted.literals };
     cache.store(text, index, prepared, lifted.key);
     return prepared;

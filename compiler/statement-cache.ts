@@ -17,6 +17,7 @@ import { assert } from '../common/sql-error.js';
 import type * as ast from '../parser/ast.js';
 import type { ProgramRunner } from '../vm/engine.js';
 import type { CompiledTableStatement } from './insert.js';
+import type { SqlType } from '../vm/sql-values.js';
 import type { LiftedLiteral } from './literal-lifting.js';
 
 export const statementCacheEntriesMaxDefault = 1000;
@@ -69,13 +70,14 @@ export class StatementCache {
     assert(Number.isInteger(entriesMax) && entriesMax >= 1, `statement cache bound ${entriesMax} must be a positive integer`);
   }
 
-  /** The parsed statements of `sql`, parsing (with `parse`) and caching them on a miss. */
-  text(sql: string, parse: (sql: string) => ast.Statement[]): CachedText {
-    const cached = used(this.texts, sql);
+  /** The parsed statements of `sql` (with these declared parameter types), parsing (with `parse`) and caching them on a miss. */
+  text(sql: string, parse: (sql: string) => ast.Statement[], declared: readonly (SqlType | undefined)[] = []): CachedText {
+    const key = declared.length === 0 ? sql : `${declared.map((type) => type ?? '').join(',')}\0${sql}`;
+    const cached = used(this.texts, key);
     if (cached !== undefined) return cached;
     const statements = parse(sql);
     const entry: CachedText = { statements, prepared: new Array<CachedStatement | undefined>(statements.length).fill(undefined) };
-    this.evictions += remember(this.texts, sql, entry, this.entriesMax);
+    this.evictions += remember(this.texts, key, entry, this.entriesMax);
     return entry;
   }
 

@@ -83,3 +83,14 @@ export function* descendantNodes(node: AstNode): Generator<AstNode> {
   yield node;
   for (const child of childNodes(node)) yield* descendantNodes(child);
 }
+
+/**
+ * The tree as text without source positions: equal for trees written alike in
+ * different places (`GROUP BY a + 1` and the select list's `a + 1`).
+ */
+export function structuralKey(node: AstNode): string {
+  return JSON.stringify(node, (name, value: unknown) => {
+    if (name === 'location' || name === 'span') return undefined;
+    return typeof value === 'bigint' ? `${value}n` : value;
+  });
+}
