@@ -15,6 +15,7 @@ import { assert } from '../common/sql-error.js';
 import * as runtime from './run-state.js';
 import { instructions, type InstructionName } from './isa.js';
 import { encodeRow } from './row-codec.js';
+import * as rowSets from './rowset.js';
 import * as sql from './sql-operations.js';
 import { sqlTypeByCode } from './sql-values.js';
 
@@ -53,6 +54,9 @@ const i64Binary = (operator: string) => pure(([a, b], [r]) => `${r} = BigInt.asI
 const f64Binary = (operator: string) => pure(([a, b], [r]) => `${r} = ${a} ${operator} ${b};`);
 const call = (helper: keyof typeof generatedCodeHelpers) => failing((operands, [r]) => `${r} = ${helper}(${operands.join(', ')});`);
 const move = pure(([a], [r]) => `${r} = ${a};`);
+/** agg.*: updates a field of the row in place and keeps the row, as row.set. */
+const aggregate = (helper: keyof typeof generatedCodeHelpers) =>
+  failing(([row, value], [r], site) => `${helper}(${row}, ${site.first}, ${value}, ${site.address});${r === row ? '' : ` ${r} = ${row};`}`);
 
 /**
  * The instructions with a fixed stack effect, each as the JavaScript it becomes:
@@ -144,6 +148,19 @@ export const fixedRules: Partial<Record<InstructionName, FixedRule>> = {
   'row.encode': failing(([row], [r]) => `${r} = Buffer.from(encodeRow(${row}));`),
   'row.decode': failing(([bytes], [r], site) => `${r} = decodeRowOrTrap(${bytes}, ${site.first});`),
   'row.emit': failing(([row], _, site) => `rt.emit(${row}, ${site.address});`),
+  // --- rowsets and aggregates ---
+  'rowset.new': failing(([keep], [r], site) => `${r} = new RowSet(${keep}, ${site.value()}, rt.collectedRows);`),
+  'rowset.add': failing(([rowSet, row], _, site) => `${rowSet}.add(${row}, ${site.address});`),
+  'rowset.group': failing(
+    ([rowSet, row], [group, created], site) =>
+      `{ const found = ${rowSet}.group(${row}, ${site.first}, ${site.address}); ${created} = found === null ? 1 : 0; ${group} = found ?? ${row}; }`,
+  ),
+  'rowset.next': failing(([rowSet], [r]) => `${r} = ${rowSet}.next();`),
+  'rowset.row': failing(([rowSet], [r], site) => `${r} = ${rowSet}.current(${site.address});`),
+  'agg.count': aggregate('aggregateCount'),
+  'agg.sum': aggregate('aggregateSum'),
+  'agg.min': aggregate('aggregateMin'),
+  'agg.max': aggregate('aggregateMax'),
   // --- word addresses and global memory ---
   'bytes.null': pure((_, [r]) => `${r} = null;`),
   'bytes.is_null': pure(([a], [r]) => `${r} = ${a} === null ? 1 : 0;`),
@@ -196,6 +213,11 @@ export const generatedCodeHelpers = {
   unreachableExecuted: runtime.unreachableExecuted,
   raisedError: runtime.raisedError,
   withAddress: runtime.withAddress,
+  RowSet: rowSets.RowSet,
+  aggregateCount: rowSets.aggregateCount,
+  aggregateSum: rowSets.aggregateSum,
+  aggregateMin: rowSets.aggregateMin,
+  aggregateMax: rowSets.aggregateMax,
   failureAt: runtime.failureAt,
   sqlIsTrue: sql.sqlIsTrue,
   sqlEquals: sql.sqlEquals,

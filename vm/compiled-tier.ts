@@ -170,10 +170,10 @@ function nameAt(prepared: PreparedProgram, address: number): InstructionName {
 // --- code generation -------------------------------------------------------------
 
 /** Short type tags for slot names: `s3_i64` is stack height 3 holding an i64. */
-const slotTypeTags: Record<ValueType, string> = { i32: 'i32', i64: 'i64', f64: 'f64', sql: 'sql', bytes: 'bytes', row: 'row', ptr: 'ptr', scan: 'scan' };
+const slotTypeTags: Record<ValueType, string> = { i32: 'i32', i64: 'i64', f64: 'f64', sql: 'sql', bytes: 'bytes', row: 'row', ptr: 'ptr', scan: 'scan', rowset: 'rowset' };
 
 /** The source text of each type's zero, the initial value of its locals and slots. */
-const zeroSource: Record<ValueType, string> = { i32: '0', i64: '0n', f64: '0', sql: 'null', bytes: 'null', row: 'null', ptr: 'null', scan: 'null' };
+const zeroSource: Record<ValueType, string> = { i32: '0', i64: '0n', f64: '0', sql: 'null', bytes: 'null', row: 'null', ptr: 'null', scan: 'null', rowset: 'null' };
 
 const blockResultTypes = new Map<number, readonly ValueType[]>([
   [emptyBlockTypeCode, []],

@@ -38,6 +38,7 @@ import { VmFailure } from './failures.js';
 import { instructionInfo } from './isa.js';
 import type { PreparedProgram } from './prepared-program.js';
 import { encodeRow } from './row-codec.js';
+import { aggregateCount, aggregateMax, aggregateMin, aggregateSum, RowSet, type RowOrder } from './rowset.js';
 import * as sql from './sql-operations.js';
 import { sqlTypeByCode, type SqlValue } from './sql-values.js';
 
@@ -426,6 +427,44 @@ class Run {
             break;
           case 0xf5: // row.emit
             state.emit(stack[--sp] as SqlValue[], pc);
+            break;
+          // --- rowsets and aggregates ---
+          case 0xf6: // rowset.new: [keep] -> [rowset]
+            stack[sp - 1] = new RowSet(stack[sp - 1] as bigint, values[pc] as RowOrder, state.collectedRows);
+            break;
+          case 0xf7: // rowset.add
+            sp -= 2;
+            (stack[sp] as RowSet).add(stack[sp + 1] as SqlValue[], pc);
+            break;
+          case 0xf8: {
+            // rowset.group: [rowset row] -> [group created]
+            const row = stack[sp - 1] as SqlValue[];
+            const found = (stack[sp - 2] as RowSet).group(row, first[pc]!, pc);
+            stack[sp - 2] = found ?? row;
+            stack[sp - 1] = found === null ? 1 : 0;
+            break;
+          }
+          case 0xf9: // rowset.next
+            stack[sp - 1] = (stack[sp - 1] as RowSet).next();
+            break;
+          case 0xfa: // rowset.row
+            stack[sp - 1] = (stack[sp - 1] as RowSet).current(pc);
+            break;
+          case 0xfb: // agg.count
+            sp--;
+            aggregateCount(stack[sp - 1] as SqlValue[], first[pc]!, stack[sp] as SqlValue, pc);
+            break;
+          case 0xfc: // agg.sum
+            sp--;
+            aggregateSum(stack[sp - 1] as SqlValue[], first[pc]!, stack[sp] as SqlValue, pc);
+            break;
+          case 0xfd: // agg.min
+            sp--;
+            aggregateMin(stack[sp - 1] as SqlValue[], first[pc]!, stack[sp] as SqlValue, pc);
+            break;
+          case 0xfe: // agg.max
+            sp--;
+            aggregateMax(stack[sp - 1] as SqlValue[], first[pc]!, stack[sp] as SqlValue, pc);
             break;
           // --- word addresses and global memory ---
           case 0xc0: // bytes.null

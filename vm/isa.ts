@@ -10,8 +10,11 @@
  * touches data.
  */
 
-/** Operand types. `sql` is any SQL value or NULL; `bytes` is a word value or null (no word). */
-export const valueTypes = ['i32', 'i64', 'f64', 'sql', 'bytes', 'row', 'ptr', 'scan'] as const;
+/**
+ * Operand types. `sql` is any SQL value or NULL; `bytes` is a word value or null (no word);
+ * `rowset` is a bounded collection of rows held by one run (vm/rowset.ts).
+ */
+export const valueTypes = ['i32', 'i64', 'f64', 'sql', 'bytes', 'row', 'ptr', 'scan', 'rowset'] as const;
 export type ValueType = (typeof valueTypes)[number];
 
 /** Binary codes of operand types (also block types; 0x40 is the empty block type). */
@@ -24,6 +27,7 @@ export const valueTypeCodes: Record<ValueType, number> = {
   row: 0x6e,
   ptr: 0x6d,
   scan: 0x6c,
+  rowset: 0x6b,
 };
 export const emptyBlockTypeCode = 0x40;
 
@@ -85,6 +89,7 @@ const binaryF64 = fixed(['f64', 'f64'], ['f64']);
 const compareF64 = fixed(['f64', 'f64'], ['i32']);
 const binarySql = fixed(['sql', 'sql'], ['sql']);
 const unarySql = fixed(['sql'], ['sql']);
+const aggregate = fixed(['row', 'sql'], ['row']);
 
 // prettier-ignore
 const rows = [
@@ -191,6 +196,16 @@ const rows = [
   ['row.encode', 0xf3, 'row', [], fixed(['row'], ['bytes']), '[row] -> [bytes]', 'The row as word bytes.'],
   ['row.decode', 0xf4, 'row', ['u32'], fixed(['bytes'], ['row']), '[bytes] -> [row]', 'Word bytes as a row of n fields; traps XX001 if they are not a row of n fields.'],
   ['row.emit', 0xf5, 'result', [], fixed(['row'], []), '[row] -> []', 'Emits the row as a result row; counts against the row limit.'],
+  // --- rowsets: GROUP BY groups, ORDER BY sorters, aggregates (vm/rowset.ts) ---
+  ['rowset.new', 0xf6, 'row', ['u32', 'u32', 'u32'], fixed(['i64'], ['rowset']), '[keep] -> [rowset]', 'A new rowset. Immediates keyFields, descendingMask, nullsFirstMask: iteration orders rows by their first keyFields fields (0: insertion order; at most 32), bit i of the masks making key field i descending and its NULLs first (else last). Only the first keep rows in iteration order are kept (top-N, holding about 2 * keep rows at most); keep < 0 keeps all. Rows held by all rowsets of a run count against collectedRowsMax: over it traps 54000.'],
+  ['rowset.add', 0xf7, 'row', [], fixed(['rowset', 'row'], []), '[rowset row] -> []', 'Adds the row (by reference). Traps XX000 if the row has fewer than keyFields fields; crashes once iteration has begun.'],
+  ['rowset.group', 0xf8, 'row', ['u32'], fixed(['rowset', 'row'], ['row', 'i32']), '[rowset row] -> [row i32]', 'Finds the group whose first n fields are not distinct from the row\'s (NULL with NULL, -0 with 0, NaN with NaN; one type per field): pushes it and 0; else holds the row (by reference) as a new group and pushes it and 1. Crashes once iteration has begun.'],
+  ['rowset.next', 0xf9, 'row', [], fixed(['rowset'], ['i32']), '[rowset] -> [i32]', 'Advances to the next row: 1, or 0 when done. The first call sorts stably by the key fields (ties keep insertion order) and applies keep.'],
+  ['rowset.row', 0xfa, 'row', [], fixed(['rowset'], ['row']), '[rowset] -> [row]', 'The current row; crashes unless rowset.next returned 1.'],
+  ['agg.count', 0xfb, 'row', ['u32'], aggregate, '[row sql] -> [row]', 'COUNT: unless the value is NULL, adds 1 to field i (NULL counts as 0). Keeps the row, changed in place; traps XX000 if the row has no field i.'],
+  ['agg.sum', 0xfc, 'row', ['u32'], aggregate, '[row sql] -> [row]', 'SUM: unless the value is NULL, field i becomes the value (field NULL) or field + value as sql.add (22003 on bigint overflow). Keeps the row.'],
+  ['agg.min', 0xfd, 'row', ['u32'], aggregate, '[row sql] -> [row]', 'MIN: unless the value is NULL, field i becomes it when the field is NULL or the value is less, as sql.lt. Keeps the row.'],
+  ['agg.max', 0xfe, 'row', ['u32'], aggregate, '[row sql] -> [row]', 'MAX: as agg.min with sql.gt.'],
   // --- word addresses and global memory ---
   ['bytes.null', 0xc0, 'memory', [], fixed([], ['bytes']), '[] -> [bytes]', 'Pushes "no word" (for COMPARE&SWAP from absent, or to delete).'],
   ['bytes.is_null', 0xc1, 'memory', [], fixed(['bytes'], ['i32']), '[bytes] -> [i32]', '1 if there is no word.'],

@@ -35,6 +35,7 @@ const valueTypeMeanings: Record<ValueType, string> = {
   row: 'a row of SQL values, the decoded form of a word',
   ptr: 'a word address: SHA-512 pointer plus sort key',
   scan: 'a cursor over words returned by SCAN',
+  rowset: 'a bounded collection of rows held by one run (GROUP BY groups, ORDER BY sorter)',
 };
 
 const immediateMeanings: Record<ImmediateKind, { binary: string; text: string; meaning: string }> = {

@@ -18,7 +18,7 @@ export interface PreparedProgram {
   readonly second: Int32Array;
   /** For branches: the stack height of the target label's base. */
   readonly branchHeight: Int32Array;
-  /** Per-instruction resolved values: i64/f64 constants, pool entries, resource names. */
+  /** Per-instruction resolved values: i64/f64 constants, pool entries, resource names, all immediates of one with more than two. */
   readonly values: readonly unknown[];
   readonly maxStackHeight: number;
 }
@@ -64,6 +64,8 @@ function layOutImmediates(prepared: { first: Int32Array; second: Int32Array; val
     else prepared.second[address] = Number(immediate);
     if (kind === 'constant' && index === 0) prepared.values[address] = program.constants[Number(immediate)]!.value;
   });
+  // Only the first two fit the typed arrays: an instruction with more (rowset.new) finds them all together here.
+  if (info.immediates.length > 2) prepared.values[address] = Object.freeze(immediates.map(Number));
 }
 
 interface ControlStep {

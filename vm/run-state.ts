@@ -8,7 +8,7 @@
  * to it.
  */
 import { wordBytesMax } from '../common/limits.js';
-import { SqlError, SqlState } from '../common/sql-error.js';
+import { assert, SqlError, SqlState } from '../common/sql-error.js';
 import { sortKeyBytes, wordAddress, type KeyValue, type WordAddress } from '../store/key.js';
 import type { Memory, ScanCursor, ScanRequest, SortKeyBound } from '../store/memory.js';
 import type { Word } from '../store/word.js';
@@ -27,6 +27,8 @@ export interface ExecutionLimits {
   readonly rowsMax: number;
   /** Bytes of result rows (encoded) a run may emit. */
   readonly rowBytesMax: number;
+  /** Rows a run's rowsets may hold at once, over all of them (GROUP BY groups, ORDER BY rows). */
+  readonly collectedRowsMax: number;
 }
 
 export const executionLimitsDefault: ExecutionLimits = {
@@ -34,6 +36,7 @@ export const executionLimitsDefault: ExecutionLimits = {
   stackHeightMax: 1024,
   rowsMax: 1_000_000,
   rowBytesMax: 256 * 1024 * 1024,
+  collectedRowsMax: 100_000,
 };
 
 /** Words fetched per scan page when the program set no smaller limit. */
@@ -111,6 +114,35 @@ export function zeroOf(type: ValueType): unknown {
   }
 }
 
+/** The rows a run's rowsets (vm/rowset.ts) hold, against collectedRowsMax: the memory a GROUP BY or ORDER BY may take. */
+export class CollectedRows {
+  private heldRows = 0;
+
+  constructor(private readonly max: number) {}
+
+  get held(): number {
+    return this.heldRows;
+  }
+
+  get full(): boolean {
+    return this.heldRows >= this.max;
+  }
+
+  take(): void {
+    if (this.full) {
+      throw new VmFailure('trap', `more than ${this.max} rows held for GROUP BY or ORDER BY (the collectedRowsMax limit)`, {
+        sqlstate: SqlState.programLimitExceeded,
+      });
+    }
+    this.heldRows++;
+  }
+
+  release(count: number): void {
+    this.heldRows -= count;
+    assert(this.heldRows >= 0, 'rowsets release only rows they took');
+  }
+}
+
 /** One run of a program: what it produces, and the operations that need the context or the limits. */
 export class RunState {
   readonly rows: SqlValue[][] = [];
@@ -118,6 +150,8 @@ export class RunState {
   readonly stats: ExecutionStats;
   /** The context's memory: compiled code calls it directly, as the interpreter does. */
   readonly memory: Memory;
+  /** Shared by every rowset of the run. */
+  readonly collectedRows: CollectedRows;
   private rowBytes = 0;
 
   constructor(
@@ -126,6 +160,7 @@ export class RunState {
     instructionCount: number,
   ) {
     this.memory = context.memory;
+    this.collectedRows = new CollectedRows(limits.collectedRowsMax);
     this.stats = {
       counts: new Uint32Array(instructionCount),
       instructions: 0,

@@ -25,6 +25,9 @@ import { sqlTypeByCode } from './sql-values.js';
 /** Fields of a row at most: PostgreSQL's column limit (MaxHeapAttributeNumber). */
 export const rowFieldsMax = 1600;
 
+/** Key fields of an ordered rowset (rowset.new) at most: one bit of each mask per field. */
+export const rowSetKeyFieldsMax = 32;
+
 /** Flags of mem.scan_range: lower bound, lower inclusive, upper bound, upper inclusive, reverse. */
 const scanRangeFlagsMax = 0b11111;
 
@@ -90,7 +93,7 @@ class Validator {
   private readonly controls: ControlFrame[] = [];
   /**
    * Local initialization, as in WebAssembly's function-references proposal: locals
-   * of a type without a zero value (ptr, row, scan) must be set before they are
+   * of a type without a zero value (ptr, row, scan, rowset) must be set before they are
    * read. `initialized` says which are; `inits` lists, in order, those set so far,
    * so leaving a frame can forget the sets made inside it (they may not have run).
    */
@@ -312,7 +315,7 @@ type ControlRule = (validator: Validator, immediates: readonly Immediate[]) => v
 type LocalRule = (validator: Validator, type: ValueType, index: number) => void;
 
 /** Operand types with no zero value for a fresh local to hold. */
-const typesWithoutZero: ReadonlySet<string> = new Set<ValueType>(['ptr', 'row', 'scan']);
+const typesWithoutZero: ReadonlySet<string> = new Set<ValueType>(['ptr', 'row', 'scan', 'rowset']);
 type ImmediateRule = (validator: Validator, immediates: readonly Immediate[]) => void;
 
 /** Block types: a value type code for one result, or the empty block type for none. */
@@ -398,6 +401,14 @@ const immediateRules: Partial<Record<InstructionName, ImmediateRule>> = {
   'row.decode': rowFieldCount,
   'row.get': rowFieldIndex,
   'row.set': rowFieldIndex,
+  'rowset.new': (validator, [keyFields]) => {
+    if ((keyFields as number) > rowSetKeyFieldsMax) validator.fail(`rowset of ${String(keyFields)} key fields exceeds the limit of ${rowSetKeyFieldsMax}`);
+  },
+  'rowset.group': rowFieldCount,
+  'agg.count': rowFieldIndex,
+  'agg.sum': rowFieldIndex,
+  'agg.min': rowFieldIndex,
+  'agg.max': rowFieldIndex,
   'param.get': (validator, [index]) => {
     const count = validator.program.paramCount;
     if (!((index as number) < count)) validator.fail(`param.get ${String(index)} but the program has ${count} param${count === 1 ? '' : 's'}`);

@@ -26,6 +26,8 @@ function pushZero(type: ValueType): Instruction[] {
       return [op('const', 0), op('ptr.make', 1, 0)];
     case 'scan':
       return [op('i32.const', 1), op('mem.scan_resource', 1, 0)];
+    case 'rowset':
+      return [op('i64.const', -1n), op('rowset.new', 1, 0, 0)];
   }
 }
 

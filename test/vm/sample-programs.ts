@@ -152,6 +152,7 @@ const initializers: Partial<Record<ValueType, Step[]>> = {
   row: [['row.new', 1]],
   ptr: [['const', 1], ['ptr.make', 0, rnd]],
   scan: [['i32.const', 1], ['mem.scan_resource', 0, rnd]],
+  rowset: [['i64.const', -1n], ['rowset.new', 0, 0, 0]],
 };
 
 const localsOfEveryType = program({
@@ -338,6 +339,11 @@ const controlFlow = program({
     ['mem.scan_resource', 0, rnd],
     ['end'],
     ['drop'],
+    ['block', result('rowset')],
+    ['i64.const', 0n],
+    ['rowset.new', 0, 0, 0],
+    ['end'],
+    ['drop'],
     ['block', emptyBlockTypeCode],
     ['loop', emptyBlockTypeCode],
     ['local.get', 0],
@@ -456,6 +462,57 @@ const insertOrRaise = program({
   comments: { 14: 'COMPARE&SWAP from no word', 18: 'unique_violation' },
 });
 
+/** One value of a group's input: found or created by key, then folded into each aggregate. */
+function groupInput(keyConstant: number, valueConstant: number): Step[] {
+  return [
+    ['local.get', 0],
+    ['row.new', 5],
+    ['const', keyConstant],
+    ['row.set', 0],
+    ['rowset.group', 1],
+    ['drop'],
+    ...(['agg.count', 'agg.sum', 'agg.min', 'agg.max'] as const).flatMap((op, index): Step[] => [['const', valueConstant], [op, index + 1]]),
+    ['drop'],
+  ];
+}
+
+/** Moves every row of rowset local `from` into rowset local `to` (or emits them when `to` is undefined). */
+function drain(from: number, to?: number): Step[] {
+  const take: Step[] = to === undefined ? [['local.get', from], ['rowset.row'], ['row.emit']] : [['local.get', to], ['local.get', from], ['rowset.row'], ['rowset.add']];
+  return [
+    ['block', emptyBlockTypeCode],
+    ['loop', emptyBlockTypeCode],
+    ['local.get', from],
+    ['rowset.next'],
+    ['i32.eqz'],
+    ['br_if', 1],
+    ...take,
+    ['br', 0],
+    ['end'],
+    ['end'],
+  ];
+}
+
+/** SELECT k, count(v), sum(v), min(v), max(v) ... GROUP BY k ORDER BY k DESC LIMIT 1: groups, then a top-1 sorter. */
+const groupAndOrder = program({
+  locals: ['rowset', 'rowset'],
+  constants: [sql('a'), sql('b'), sql(1n), sql(2n), sql(3n)],
+  code: [
+    ['i64.const', -1n],
+    ['rowset.new', 0, 0, 0],
+    ['local.set', 0],
+    ...groupInput(0, 2),
+    ...groupInput(1, 3),
+    ...groupInput(0, 4),
+    ['i64.const', 1n],
+    ['rowset.new', 1, 1, 0],
+    ['local.set', 1],
+    ...drain(0, 1),
+    ...drain(1),
+    ['end'],
+  ],
+});
+
 /** Comments a listing must quote or escape to keep them on one line, exactly. */
 const awkwardComments = program({
   constants: [sql(1n)],
@@ -488,6 +545,7 @@ export const samplePrograms: readonly SampleProgram[] = [
   { name: 'SQL expressions', program: sqlExpressions },
   { name: 'control flow', program: controlFlow },
   { name: 'memory and scans', program: memoryAndScans },
+  { name: 'GROUP BY and ORDER BY', program: groupAndOrder },
   { name: 'insert or raise', program: insertOrRaise },
   { name: 'awkward comments', program: awkwardComments },
 ];

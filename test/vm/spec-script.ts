@@ -128,6 +128,7 @@ const limitNames: Readonly<Record<string, keyof ExecutionLimits>> = {
   rows: 'rowsMax',
   rowbytes: 'rowBytesMax',
   stack: 'stackHeightMax',
+  collected: 'collectedRowsMax',
 };
 const caseEnd = '---';
 const reuseListing = '...';

@@ -78,6 +78,7 @@ const producers: Record<ValueType, readonly Line[]> = {
   row: [['row.new', 2]],
   ptr: [['sql.null'], ['ptr.make', names.users, 0]],
   scan: [['i32.const', 0], ['mem.scan_resource', names.users, 0]],
+  rowset: [['i64.const', -1n], ['rowset.new', 0, 0, 0]],
 };
 
 const otherType = (type: ValueType): ValueType => (type === 'i32' ? 'i64' : 'i32');
