@@ -23,6 +23,7 @@ import type * as ast from '../parser/ast.js';
 import { sqlCast } from '../vm/sql-operations.js';
 import { sqlTypeCodes, type SqlType, type SqlValue } from '../vm/sql-values.js';
 import type { ProgramBuilder } from './program-builder.js';
+import { aggregateNames } from './select-grouping.js';
 import {
   arithmeticResultType,
   castExists,
@@ -62,6 +63,11 @@ export interface BoundExpression {
 export interface ExpressionScope {
   /** The column as a bound expression, or throws 42703 (or 42P01 for an unknown table qualifier) at reference.location. */
   resolveColumn(reference: ast.ColumnReference): BoundExpression;
+  /**
+   * A whole expression the scope computes itself (a GROUP BY value or an aggregate of a group),
+   * asked before binding any expression; undefined binds it as usual.
+   */
+  resolveExpression?(expression: ast.Expression): BoundExpression | undefined;
 }
 
 /** The scope of SELECT without FROM: every column reference is 42703. */
@@ -138,9 +144,13 @@ export class ExpressionBinder {
     private readonly scope: ExpressionScope,
     readonly parameters: ParameterTypes,
     private readonly errors: ErrorLocator,
+    /** Where an aggregate call would be, for its 42803: `in WHERE`, `in UPDATE`, ... */
+    private readonly aggregatePlace = 'here',
   ) {}
 
   bind(expression: ast.Expression): BoundExpression {
+    const resolved = this.scope.resolveExpression?.(expression);
+    if (resolved !== undefined) return resolved;
     switch (expression.kind) {
       case 'IntegerLiteral':
         return this.constant(expression.value, integerLiteralType(expression.value, expression.text, expression.location, this.errors), expression.location);
@@ -566,9 +576,11 @@ export class ExpressionBinder {
     if (call.schema !== null && call.schema !== 'pg_catalog') {
       throw functionDoesNotExist(`${call.schema}.${name}`, [], location, this.errors);
     }
-    if (call.star || call.distinct || ['count', 'sum', 'min', 'max', 'avg'].includes(name)) {
-      throw this.errors.at(location, '0A000', `aggregate function ${name} is not supported yet`);
+    if (aggregateNames.has(name)) {
+      // Aggregates are bound by the scope of a grouped query (compiler/select-grouping.ts); anywhere else they are misplaced.
+      throw this.errors.at(location, '42803', `aggregate functions are not allowed ${this.aggregatePlace}`);
     }
+    if (call.star || call.distinct) throw functionDoesNotExist(name, [], location, this.errors);
     const argumentsBound = call.arguments.map((argument) => this.bind(argument));
     const types = argumentsBound.map((argument) => argument.type);
     switch (name) {

@@ -17,6 +17,7 @@ import type { Program } from '../vm/program.js';
 import type { SqlType } from '../vm/sql-values.js';
 import { emptyScope, ExpressionBinder, ParameterTypes, type BoundExpression } from './expressions.js';
 import { ProgramBuilder } from './program-builder.js';
+import { findAggregate } from './select-grouping.js';
 import { ErrorLocator, finalType, notBoolean, typeOids, typeShortNames } from './sql-types.js';
 
 /** One column of a statement's result, as RowDescription describes it. */
@@ -105,6 +106,7 @@ function unsupportedClause(statement: ast.SelectStatement): string | undefined {
   if (statement.groupBy.length > 0 || statement.having !== null) return 'GROUP BY and HAVING without FROM';
   if (statement.orderBy.length > 0) return 'ORDER BY without FROM';
   if (statement.limit !== null || statement.offset !== null) return 'LIMIT and OFFSET without FROM';
+  if (findAggregate(statement.items.map((item) => (item.kind === 'AllColumns' ? null : item.expression))) !== undefined) return 'an aggregate without FROM';
   return undefined;
 }
 
