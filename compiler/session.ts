@@ -88,7 +88,12 @@ export interface SqlSessionOptions {
   readonly statementCache?: boolean | undefined;
   /** The statement cache's bound, in query texts (least recently used evicted first). */
   readonly statementCacheEntriesMax?: number | undefined;
+  /** Runs the session commands (SET, SHOW, RESET, CREATE/ALTER/DROP USER), which belong to the frontend; 0A000 without. */
+  readonly commands?: SessionCommands | undefined;
 }
+
+/** The frontend's handler of session commands, called in statement order like any statement. */
+export type SessionCommands = (statement: ast.SessionCommand, sql: string) => Promise<StatementResult>;
 
 /** A program a session ran and what it cost, for tests (EXPLAIN ANALYZE reports the same stats). */
 export interface ProgramRun {
@@ -103,6 +108,7 @@ export class SqlSession {
   readonly catalog: Catalog;
   private readonly clock: () => number;
   private readonly statementCache: StatementCache | undefined;
+  private readonly commands: SessionCommands | undefined;
   /** The programs of the last execute(), in order. */
   lastRuns: ProgramRun[] = [];
 
@@ -111,6 +117,7 @@ export class SqlSession {
     this.account = options.account;
     this.catalog = options.catalog ?? new Catalog({ memory: options.memory });
     this.clock = options.clock ?? (() => performance.now());
+    this.commands = options.commands;
     this.statementCache =
       options.statementCache === false ? undefined : new StatementCache(options.statementCacheEntriesMax ?? statementCacheEntriesMaxDefault);
   }
@@ -204,6 +211,14 @@ export class SqlSession {
       }
       case 'ExplainStatement':
         return this.explainStatement(statement, sql, params, declared);
+      case 'SetStatement':
+      case 'ShowStatement':
+      case 'ResetStatement':
+      case 'CreateUserStatement':
+      case 'AlterUserStatement':
+      case 'DropUserStatement':
+        if (this.commands === undefined) throw new ErrorLocator(sql).at(statement.span.start, '0A000', `${statementName(statement)} is not supported here`);
+        return this.commands(statement, sql);
       default:
         break;
     }

@@ -533,6 +533,9 @@ export type SessionStatement =
   | AlterUserStatement
   | DropUserStatement;
 
+/** The statements a frontend answers itself: settings and accounts. */
+export type SessionCommand = SetStatement | ShowStatement | ResetStatement | CreateUserStatement | AlterUserStatement | DropUserStatement;
+
 /** Queue statements (CREATE QUEUE, ENQUEUE, DEQUEUE, READ, ACK) will join as a third group. */
 export type Statement = TableStatement | SessionStatement;
 
