@@ -43,7 +43,7 @@ describe('SqlSession: statements and tags', () => {
 
   it('names unsupported statements in 0A000', async () => {
     await session.execute('CREATE TABLE t (id int PRIMARY KEY)');
-    expect(await failure('SHOW timezone')).toEqual({ sqlstate: '0A000', message: 'SHOW is not supported yet' });
+    expect(await failure('SHOW timezone')).toEqual({ sqlstate: '0A000', message: 'SHOW is not supported here' });
   });
 });
 
