@@ -28,6 +28,12 @@ export function bindTargets(targets: readonly ast.SelectTarget[], scope: TableRo
 
 /** row.new n, each target into its field, row.emit. */
 export function emitProjection(b: ProgramBuilder, targets: readonly BoundTarget[], what: string): void {
+  emitResultRow(b, targets, what);
+  b.emit('row.emit');
+}
+
+/** row.new n and each target into its field, leaving the row on the stack. */
+export function emitResultRow(b: ProgramBuilder, targets: readonly BoundTarget[], what: string): void {
   b.emit('row.new', targets.length);
   b.comment(what);
   targets.forEach(({ name, bound }, index) => {
@@ -35,5 +41,4 @@ export function emitProjection(b: ProgramBuilder, targets: readonly BoundTarget[
     b.emit('row.set', index);
     b.comment(name);
   });
-  b.emit('row.emit');
 }

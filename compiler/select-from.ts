@@ -54,44 +54,42 @@
  * reversed for DESC); anything else needs a sorter the VM does not have yet.
  */
 import type * as ast from '../parser/ast.js';
-import type { SqlError } from '../common/sql-error.js';
 import type { TableDefinition } from './catalog-definition.js';
 import { ExpressionBinder, ParameterTypes, type BoundExpression } from './expressions.js';
 import type { CompiledTableStatement, TableCompileOptions } from './insert.js';
 import { ProgramBuilder, type Label } from './program-builder.js';
-import { bindTargets, emitProjection } from './projection.js';
+import { bindTargets, emitProjection, emitResultRow } from './projection.js';
+import { findAggregate, Grouping } from './select-grouping.js';
 import { findSortKeyRange, usesNoColumn, type RangeBound, type SortKeyRange } from './select-key-range.js';
 import { RowLimit } from './select-limit.js';
-import { fieldsOf } from './select-without-from.js';
+import { outputPosition, Sorter, type WrittenTarget } from './select-order.js';
+import { columnName, fieldsOf } from './select-without-from.js';
 import { ErrorLocator, notBoolean } from './sql-types.js';
-import { emitKeyAddress, keyTextOf, textualKey, TableRowScope, unsupported, emitCatalogCheck, type BoundKey } from './table-scope.js';
+import { emitCatalogCheck, emitKeyAddress, keyTextOf, textualKey, TableRowScope, type BoundKey } from './table-scope.js';
 
 const rowLocal = 0;
 
 export function compileSelectFrom(statement: ast.SelectStatement, table: TableDefinition, options: TableCompileOptions): CompiledTableStatement {
   const errors = new ErrorLocator(options.sourceText);
   const from = statement.from!;
-  checkSupported(statement, errors);
   const scope = new TableRowScope(table, from.alias ?? table.name, rowLocal, errors);
   const parameters = new ParameterTypes(options.declaredParameterTypes);
-  const binder = new ExpressionBinder(scope, parameters, errors);
+  const rowBinder = new ExpressionBinder(scope, parameters, errors, 'in WHERE');
 
   const conjuncts = statement.where === null ? [] : statement.where.kind === 'LogicalExpression' && statement.where.operator === 'and' ? [...statement.where.operands] : [statement.where];
-  const targets = bindTargets(statement.items, scope, binder, errors);
-  const shape = chooseTemplate(statement, conjuncts, table, scope, binder);
-  if (statement.orderBy.length > 0 && shape.kind !== 'range') throw orderByUnsupported(statement, errors);
-  if ((statement.limit !== null || statement.offset !== null) && shape.kind !== 'range') {
-    throw errors.at(statement.span.start, '0A000', 'LIMIT and OFFSET are not supported yet except with WHERE on the hash key of a table with a sort key (a sort-key range read)');
-  }
-  const descending = shape.kind === 'range' && checkOrderBy(statement, table, scope, errors);
-  const limit = RowLimit.bind(statement, binder, errors);
-
-  const filters = shape.filterExpressions.map((expression) => {
-    const bound = binder.bind(expression);
-    if (bound.type === 'unknown') return bound.resolve!('boolean');
-    if (bound.type !== 'boolean') throw notBoolean('WHERE', bound.type, bound.location, errors);
-    return bound;
-  });
+  const written = writtenTargets(statement.items, scope, errors);
+  const grouping = bindGrouping(statement, written, scope, rowBinder, errors);
+  const outputBinder = grouping === undefined ? rowBinder : new ExpressionBinder(grouping.scope(), parameters, errors);
+  const targets =
+    grouping === undefined
+      ? bindTargets(statement.items, scope, rowBinder, errors)
+      : written.map(({ name, expression }) => ({ name, bound: outputBinder.bind(expression) }));
+  const having = statement.having === null ? undefined : booleanCondition(outputBinder.bind(statement.having), 'HAVING', errors);
+  const shape = chooseTemplate(statement, conjuncts, table, scope, rowBinder);
+  const scanOrder = shape.kind === 'range' && grouping === undefined && !statement.distinct ? sortKeyOrder(statement, table, scope) : undefined;
+  const sorter = statement.orderBy.length > 0 && scanOrder === undefined ? Sorter.bind(statement.orderBy, written, outputBinder, errors, statement.distinct) : undefined;
+  const limit = RowLimit.bind(statement, rowBinder, errors);
+  const filters = shape.filterExpressions.map((expression) => booleanCondition(rowBinder.bind(expression), 'WHERE', errors));
 
   const fields = fieldsOf(targets);
   const parameterTypes = parameters.final();
@@ -99,11 +97,44 @@ export function compileSelectFrom(statement: ast.SelectStatement, table: TableDe
   emitCatalogCheck(b, table, options.account);
   b.local('row');
   const resource = b.nameConstant(table.name);
-  // A scan whose rows all pass can stop after LIMIT + OFFSET words; with a filter left it cannot know.
-  const limitInScan = filters.length === 0 && shape.kind !== 'point' && shape.kind !== 'in';
+  // A scan whose rows all pass can stop after LIMIT + OFFSET words; with a filter left, or rows collected, it cannot know.
+  const direct = grouping === undefined && sorter === undefined && !statement.distinct;
+  const limitInScan = direct && filters.length === 0 && shape.kind !== 'point' && shape.kind !== 'in';
+  // LIMIT reached (or LIMIT 0) ends the program: the block around everything, needed only with a LIMIT.
+  const finished = limit.hasLimit ? b.block() : undefined;
+  limit.emitStart(b, finished);
+  grouping?.emitStart(b);
+  const distinctSet = statement.distinct ? emitDistinctSet(b) : undefined;
+  sorter?.emitStart(b, limit);
 
-  /** The row is in its local: filter, skip OFFSET, project, emit, count LIMIT. */
-  const emitRow = (skip: Label, done: Label): void => {
+  /** A result row (of the table's row, or of a group): DISTINCT, then sorted, or OFFSET / emit / LIMIT. */
+  const emitOutput = (skip: Label): void => {
+    let built: number | undefined;
+    if (distinctSet !== undefined) {
+      built = b.local('row');
+      const isNew = b.local('i32');
+      b.emit('local.get', distinctSet);
+      emitResultRow(b, targets, 'SELECT DISTINCT');
+      b.emit('rowset.group', targets.length);
+      b.emit('local.set', isNew);
+      b.emit('local.set', built);
+      b.emit('local.get', isNew);
+      b.emit('i32.eqz');
+      b.brIf(skip);
+      b.comment('DISTINCT: this row came already');
+    }
+    if (sorter !== undefined) return sorter.emitAdd(b, targets, built);
+    limit.emitOffsetSkip(b, skip);
+    if (built === undefined) emitProjection(b, targets, 'SELECT');
+    else {
+      b.emit('local.get', built);
+      b.emit('row.emit');
+    }
+    if (!limitInScan) limit.emitCountDown(b, finished);
+  };
+
+  /** The table's row is in its local: WHERE, then into its group or out. */
+  const emitRow = (skip: Label): void => {
     filters.forEach((filter, index) => {
       filter.emit(b);
       b.emit('sql.is_true');
@@ -111,9 +142,8 @@ export function compileSelectFrom(statement: ast.SelectStatement, table: TableDe
       b.brIf(skip);
       if (index === 0) b.comment('WHERE is not true: skip the row');
     });
-    limit.emitOffsetSkip(b, skip);
-    emitProjection(b, targets, 'SELECT');
-    if (!limitInScan) limit.emitCountDown(b, done);
+    if (grouping === undefined) emitOutput(skip);
+    else grouping.emitAccumulate(b);
   };
 
   switch (shape.kind) {
@@ -130,7 +160,7 @@ export function compileSelectFrom(statement: ast.SelectStatement, table: TableDe
       b.comment('no such row');
       b.emit('local.get', word);
       emitDecode(b, table);
-      emitRow(done, done);
+      emitRow(done);
       b.end(done);
       break;
     }
@@ -146,7 +176,6 @@ export function compileSelectFrom(statement: ast.SelectStatement, table: TableDe
       const key = b.local('sql');
       const done = b.block();
       b.comment('sort-key range read');
-      limit.emitStart(b, done);
       shape.hashKey.bound.emit(b);
       b.emit('local.tee', key);
       b.emit('sql.is_null');
@@ -180,6 +209,7 @@ export function compileSelectFrom(statement: ast.SelectStatement, table: TableDe
         b.emit('i32.const', 0);
         b.comment(limit.hasLimit ? 'no scan limit: LIMIT is counted after the filter' : 'no limit');
       }
+      const descending = scanOrder === 'desc';
       const flags = (lower === undefined ? 0 : 1 | (lower.inclusive ? 2 : 0)) | (upper === undefined ? 0 : 4 | (upper.inclusive ? 8 : 0)) | (descending ? 16 : 0);
       b.emit('mem.scan_range', flags);
       b.comment(`SCAN ${keyText} ${rangeText(table.columns[table.primaryKey.sortColumn!]!.name, lower, upper)}${descending ? ' reverse' : ''}`);
@@ -204,10 +234,74 @@ export function compileSelectFrom(statement: ast.SelectStatement, table: TableDe
       break;
     }
   }
+  grouping?.emitEachGroup(b, (skip) => {
+    if (having !== undefined) {
+      having.emit(b);
+      b.emit('sql.is_true');
+      b.emit('i32.eqz');
+      b.brIf(skip);
+      b.comment('HAVING is not true: skip the group');
+    }
+    emitOutput(skip);
+  });
+  sorter?.emitOutput(b, targets.length, limit, finished);
+  if (finished !== undefined) b.end(finished);
   return { program: b.finish(), fields, parameterTypes, commandTag: 'SELECT' };
 }
 
-type EmitRow = (skip: Label, done: Label) => void;
+/** The rowset of rows emitted so far, for SELECT DISTINCT. */
+function emitDistinctSet(b: ProgramBuilder): number {
+  const local = b.local('rowset');
+  b.emit('i64.const', -1n);
+  b.emit('rowset.new', 0, 0, 0);
+  b.comment('DISTINCT: the rows emitted so far');
+  b.emit('local.set', local);
+  return local;
+}
+
+function booleanCondition(bound: BoundExpression, clause: string, errors: ErrorLocator): BoundExpression {
+  if (bound.type === 'unknown') return bound.resolve!('boolean');
+  if (bound.type !== 'boolean') throw notBoolean(clause, bound.type, bound.location, errors);
+  return bound;
+}
+
+/** The select list as written, `*` expanded to column references (checked against the table's visible name). */
+function writtenTargets(items: readonly ast.SelectTarget[], scope: TableRowScope, errors: ErrorLocator): (WrittenTarget & { expression: ast.Expression })[] {
+  return items.flatMap((item) => {
+    if (item.kind !== 'AllColumns') return [{ name: item.alias ?? columnName(item.expression), expression: item.expression }];
+    if (item.table !== null && item.table !== scope.visibleName) throw errors.at(item.location, '42P01', `missing FROM-clause entry for table "${item.table}"`);
+    return scope.table.columns.map((column) => ({
+      name: column.name,
+      expression: { kind: 'ColumnReference', table: null, column: column.name, location: item.location } satisfies ast.ColumnReference,
+    }));
+  });
+}
+
+/**
+ * The Grouping of a query with GROUP BY, HAVING or an aggregate in its select list or ORDER BY;
+ * undefined for the others. A GROUP BY item is a select-list position, an input column, else an
+ * output column's name, as in PostgreSQL.
+ */
+function bindGrouping(
+  statement: ast.SelectStatement,
+  written: readonly (WrittenTarget & { expression: ast.Expression })[],
+  scope: TableRowScope,
+  rowBinder: ExpressionBinder,
+  errors: ErrorLocator,
+): Grouping | undefined {
+  const groupPhase = [...written.map((target) => target.expression), statement.having, ...statement.orderBy.map((item) => item.expression)];
+  if (statement.groupBy.length === 0 && statement.having === null && findAggregate(groupPhase) === undefined) return undefined;
+  const groupBy = statement.groupBy.map((expression) => {
+    if (expression.kind === 'IntegerLiteral') return written[outputPosition(expression, written, errors, 'GROUP BY')!]!.expression;
+    if (expression.kind === 'ColumnReference' && expression.table === null && scope.columnIndex(expression.column) < 0) {
+      return written.find((target) => target.name === expression.column)?.expression ?? expression;
+    }
+    return expression;
+  });
+  return new Grouping(groupBy, groupPhase, rowBinder, errors, scope.visibleName);
+}
+
+type EmitRow = (skip: Label) => void;
 
 function emitDecode(b: ProgramBuilder, table: TableDefinition): void {
   b.emit('row.decode', table.columns.length);
@@ -226,7 +320,7 @@ function emitScanLoop(b: ProgramBuilder, scan: number, table: TableDefinition, d
   b.emit('scan.value');
   emitDecode(b, table);
   const skip = b.block();
-  emitRow(skip, done);
+  emitRow(skip);
   b.end(skip);
   b.br(next);
   b.end(next);
@@ -284,7 +378,7 @@ function emitInList(b: ProgramBuilder, shape: InListTemplate, table: TableDefini
     b.comment('no such row');
     b.emit('local.get', word);
     emitDecode(b, table);
-    emitRow(skip, done);
+    emitRow(skip);
     b.end(skip);
   }
 }
@@ -340,15 +434,13 @@ function chooseTemplate(statement: ast.SelectStatement, conjuncts: readonly ast.
     const hashKey = bindKey(hashColumn, hashMatch.value);
     if (hashKey === undefined) return whole;
     if (sortColumn === undefined) return { kind: 'point', keys: [hashKey], filterExpressions: others(hashMatch.conjunct) };
-    if (sortMatch !== undefined && statement.orderBy.length === 0) {
+    if (sortMatch !== undefined) {
       const sortKey = bindKey(sortColumn, sortMatch.value);
       if (sortKey !== undefined) return { kind: 'point', keys: [hashKey, sortKey], filterExpressions: others(hashMatch.conjunct, sortMatch.conjunct) };
     }
     const rest = others(hashMatch.conjunct);
     const range = findSortKeyRange(rest, table, scope, (value) => bindKey(sortColumn, value)?.bound);
-    const ordered = statement.orderBy.length > 0 || statement.limit !== null || statement.offset !== null;
-    // The hash key alone stays a resource scan for now (its listing is pinned by session.test.ts), though a range without bounds would read only this key's words.
-    if (range.lower === undefined && range.upper === undefined && !ordered) return whole;
+    // Without bounds the range is every sort key of this hash key: still only this key's words.
     return { kind: 'range', hashKey, range, filterExpressions: rest.filter((conjunct) => !range.consumed.has(conjunct)) };
   }
 
@@ -394,16 +486,16 @@ function equalityOn(conjuncts: readonly ast.Expression[], column: number, scope:
   return undefined;
 }
 
-/** True for DESC. ORDER BY must be the sort key alone, which the range scan gives in order. */
-function checkOrderBy(statement: ast.SelectStatement, table: TableDefinition, scope: TableRowScope, errors: ErrorLocator): boolean {
-  if (statement.orderBy.length === 0) return false;
+/**
+ * The scan order that gives the ORDER BY of a range read: ORDER BY the sort key alone, ascending
+ * or descending (key columns hold no NULLs, so NULLS FIRST / LAST does not matter); 'none' without
+ * ORDER BY; undefined when the scan's order is not the ORDER BY (a sorter does it).
+ */
+function sortKeyOrder(statement: ast.SelectStatement, table: TableDefinition, scope: TableRowScope): 'asc' | 'desc' | 'none' | undefined {
+  if (statement.orderBy.length === 0) return 'none';
   const [item, ...rest] = statement.orderBy;
-  if (rest.length > 0 || !scope.refersTo(item!.expression, table.primaryKey.sortColumn!)) throw orderByUnsupported(statement, errors);
-  return item!.direction === 'desc';
-}
-
-function orderByUnsupported(statement: ast.SelectStatement, errors: ErrorLocator): SqlError {
-  return errors.at(statement.orderBy[0]!.expression.location ?? statement.span.start, '0A000', 'ORDER BY is not supported yet except on the sort key with WHERE on the hash key (a sort-key range read)');
+  if (rest.length > 0 || !scope.refersTo(item!.expression, table.primaryKey.sortColumn!)) return undefined;
+  return item!.direction;
 }
 
 export const isIntegerType = (type: string): boolean => type === 'int4' || type === 'int8';
@@ -432,11 +524,4 @@ export function findKeyConjuncts(conjuncts: readonly ast.Expression[], table: Ta
     found.push(match);
   }
   return found;
-}
-
-
-function checkSupported(statement: ast.SelectStatement, errors: ErrorLocator): void {
-  const at = statement.span.start;
-  if (statement.distinct) throw unsupported(errors, at, 'SELECT DISTINCT');
-  if (statement.groupBy.length > 0 || statement.having !== null) throw unsupported(errors, at, 'GROUP BY and HAVING');
 }

@@ -82,6 +82,8 @@ export class Grouping {
     groupPhase: readonly (ast.AstNode | null)[],
     rowBinder: ExpressionBinder,
     private readonly errors: ErrorLocator,
+    /** The name the query calls its table by, for 42803's `t.column`. */
+    private readonly tableName: string,
   ) {
     this.keys = groupBy.map((expression) => {
       const nested = findAggregate([expression]);
@@ -105,8 +107,11 @@ export class Grouping {
     return {
       resolveExpression: (expression) => this.resolveExpression(expression),
       resolveColumn: (reference) => {
-        const name = reference.table === null ? reference.column : `${reference.table}.${reference.column}`;
-        throw this.errors.at(reference.location, '42803', `column "${name}" must appear in the GROUP BY clause or be used in an aggregate function`);
+        throw this.errors.at(
+          reference.location,
+          '42803',
+          `column "${reference.table ?? this.tableName}.${reference.column}" must appear in the GROUP BY clause or be used in an aggregate function`,
+        );
       },
     };
   }
@@ -130,12 +135,12 @@ export class Grouping {
   /** For each row that passed WHERE (in the row's local): find or make its group, then step every aggregate. */
   emitAccumulate(b: ProgramBuilder): void {
     if (this.hasGroupBy) {
+      b.emit('local.get', this.groupsLocal);
       this.emitNewGroup(b);
       this.keys.forEach((key, index) => {
         key.bound.emit(b);
         b.emit('row.set', index);
       });
-      b.emit('local.get', this.groupsLocal);
       b.emit('rowset.group', this.keys.length);
       b.comment('the group of these GROUP BY values (1: new)');
       b.emit('drop');
@@ -263,14 +268,13 @@ export class Grouping {
 
   private aggregateResult(aggregate: Aggregate, location: number): BoundExpression {
     if (aggregate.call.name !== 'avg') return this.field(aggregate.field, aggregate.type, location, aggregate.call.name);
-    const group = this.groupLocal;
     return {
       type: 'float8',
       location,
       emit: (b) => {
-        b.emit('local.get', group);
+        b.emit('local.get', this.groupLocal);
         b.emit('row.get', aggregate.field);
-        b.emit('local.get', group);
+        b.emit('local.get', this.groupLocal);
         b.emit('row.get', aggregate.field + 1);
         b.emit('sql.cast', sqlTypeCodes.float8);
         b.emit('sql.div');
@@ -280,12 +284,11 @@ export class Grouping {
   }
 
   private field(index: number, type: CompilerType, location: number, what: string): BoundExpression {
-    const group = () => this.groupLocal;
     return {
       type,
       location,
       emit: (b) => {
-        b.emit('local.get', group());
+        b.emit('local.get', this.groupLocal);
         b.emit('row.get', index);
         b.comment(what);
       },

@@ -13,6 +13,7 @@
  *     per row, after row.emit (unless the scan's limit does it):
  *       [local.get limit  i64.const 1  i64.sub  local.tee limit  i64.eqz  br_if done]
  */
+import { assert } from '../common/sql-error.js';
 import type * as ast from '../parser/ast.js';
 import { descendantNodes } from '../parser/ast-children.js';
 import type { ExpressionBinder, BoundExpression } from './expressions.js';
@@ -67,9 +68,10 @@ export class RowLimit {
     return this.offset !== undefined;
   }
 
-  /** Evaluates both clauses into locals at the program's start; LIMIT 0 branches to `done` at once. */
-  emitStart(b: ProgramBuilder, done: Label): void {
+  /** Evaluates both clauses into locals at the program's start; LIMIT 0 branches to `done` (given with a LIMIT) at once. */
+  emitStart(b: ProgramBuilder, done: Label | undefined): void {
     if (this.limit !== undefined) {
+      assert(done !== undefined, 'a LIMIT needs a label to end at');
       this.limitLocal = b.local('i64');
       emitCount(b, this.limit, this.limitLocal, -1n);
       b.emit('local.get', this.limitLocal);
@@ -125,6 +127,39 @@ export class RowLimit {
     b.comment('0 when there is no limit or it does not fit');
   }
 
+  /**
+   * Pushes the i64 `keep` of a sorting rowset: LIMIT + OFFSET rows, or -1 (all) without
+   * LIMIT, for LIMIT NULL, or when the sum overflows.
+   */
+  emitKeep(b: ProgramBuilder): void {
+    if (this.limit === undefined) {
+      b.emit('i64.const', -1n);
+      b.comment('no LIMIT: keep every row');
+      return;
+    }
+    if (this.offsetLocal < 0) {
+      b.emit('local.get', this.limitLocal);
+      b.comment('keep LIMIT rows (-1: all)');
+      return;
+    }
+    const total = b.local('i64');
+    b.emit('i64.const', -1n);
+    b.emit('local.get', this.limitLocal);
+    b.emit('local.get', this.offsetLocal);
+    b.emit('i64.add');
+    b.emit('local.tee', total);
+    b.comment('keep LIMIT + OFFSET rows');
+    b.emit('local.get', this.limitLocal);
+    b.emit('i64.const', 0n);
+    b.emit('i64.lt_s');
+    b.emit('local.get', total);
+    b.emit('i64.const', 0n);
+    b.emit('i64.lt_s');
+    b.emit('i32.or');
+    b.emit('select');
+    b.comment('-1 (all) when there is no limit or the sum overflowed');
+  }
+
   /** Skips the row while OFFSET rows remain to skip. */
   emitOffsetSkip(b: ProgramBuilder, skip: Label): void {
     if (this.offset === undefined) return;
@@ -142,8 +177,9 @@ export class RowLimit {
   }
 
   /** After a row is emitted: one less to go, and done at zero. No LIMIT never reaches zero (it starts at -1). */
-  emitCountDown(b: ProgramBuilder, done: Label): void {
+  emitCountDown(b: ProgramBuilder, done: Label | undefined): void {
     if (this.limit === undefined) return;
+    assert(done !== undefined, 'a LIMIT needs a label to end at');
     b.emit('local.get', this.limitLocal);
     b.emit('i64.const', 1n);
     b.emit('i64.sub');

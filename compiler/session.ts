@@ -18,7 +18,7 @@ import type { Memory } from '../store/memory.js';
 import { programRunner, type ProgramRunner } from '../vm/engine.js';
 import { prepareProgram } from '../vm/prepared-program.js';
 import type { Program } from '../vm/program.js';
-import type { ExecutionStats } from '../vm/run-state.js';
+import type { ExecutionLimits, ExecutionStats } from '../vm/run-state.js';
 import { sqlCast } from '../vm/sql-operations.js';
 import type { SqlType, SqlValue } from '../vm/sql-values.js';
 import { disassemble } from '../vm/text-format.js';
@@ -88,6 +88,8 @@ export interface SqlSessionOptions {
   readonly statementCache?: boolean | undefined;
   /** The statement cache's bound, in query texts (least recently used evicted first). */
   readonly statementCacheEntriesMax?: number | undefined;
+  /** Limits of every program run (fuel, result rows, rows held for GROUP BY / ORDER BY); the VM's defaults otherwise. */
+  readonly limits?: Partial<ExecutionLimits> | undefined;
   /** Runs the session commands (SET, SHOW, RESET, CREATE/ALTER/DROP USER), which belong to the frontend; 0A000 without. */
   readonly commands?: SessionCommands | undefined;
 }
@@ -107,6 +109,7 @@ export class SqlSession {
   readonly account: string;
   readonly catalog: Catalog;
   private readonly clock: () => number;
+  private readonly limits: Partial<ExecutionLimits> | undefined;
   private readonly statementCache: StatementCache | undefined;
   private readonly commands: SessionCommands | undefined;
   /** The programs of the last execute(), in order. */
@@ -117,6 +120,7 @@ export class SqlSession {
     this.account = options.account;
     this.catalog = options.catalog ?? new Catalog({ memory: options.memory });
     this.clock = options.clock ?? (() => performance.now());
+    this.limits = options.limits;
     this.commands = options.commands;
     this.statementCache =
       options.statementCache === false ? undefined : new StatementCache(options.statementCacheEntriesMax ?? statementCacheEntriesMaxDefault);
@@ -296,7 +300,7 @@ export class SqlSession {
 
   /** Runs a compiled statement with its parameters already bound (bindParameters). */
   private async run(statement: ast.Statement, compiled: CompiledTableStatement, sql: string, params: readonly SqlValue[], runner?: ProgramRunner) {
-    const result = await (runner ?? programRunner(prepareProgram(compiled.program))).run({ memory: this.memory, account: this.account, params });
+    const result = await (runner ?? programRunner(prepareProgram(compiled.program))).run({ memory: this.memory, account: this.account, params, limits: this.limits });
     this.lastRuns.push({ sql: sql.slice(statement.span.start, statement.span.end), program: compiled.program, stats: result.stats });
     return result;
   }

@@ -140,17 +140,16 @@ describe('sort-key range read', () => {
     expect((await failure("SELECT kind FROM events WHERE user_id = 'u' LIMIT true")).sqlstate).toBe('42804');
   });
 
-  it('refuses ORDER BY other than the sort key, and ORDER BY / LIMIT without the range template, with 0A000', async () => {
-    for (const sql of [
-      "SELECT kind FROM events WHERE user_id = 'u' ORDER BY kind",
-      "SELECT kind FROM events WHERE user_id = 'u' ORDER BY ts, kind",
-      'SELECT kind FROM events ORDER BY ts',
-      'SELECT kind FROM events LIMIT 1',
-    ]) {
-      const { sqlstate, message } = await failure(sql);
-      expect(sqlstate).toBe('0A000');
-      expect(message).toMatch(/not supported yet except/);
+  it('sorts in the program when ORDER BY is not the scan order', async () => {
+    for (const [sql, expected] of [
+      ["SELECT kind FROM events WHERE user_id = 'u' ORDER BY kind DESC LIMIT 3", [['zero'], ['neg'], ['min']]],
+      ["SELECT kind FROM events WHERE user_id = 'u' ORDER BY ts DESC, kind LIMIT 2", [['max'], ['d']]],
+      ['SELECT ts FROM events ORDER BY ts LIMIT 2', [[-9223372036854775808n], [-5n]]],
+    ] as const) {
+      expect(await rows(sql), sql).toEqual(expected);
+      expect(await session.explain(sql), sql).toMatch(/rowset\.new/);
     }
+    expect(await session.explain("SELECT kind FROM events WHERE user_id = 'u' ORDER BY ts DESC")).not.toMatch(/rowset\.new/);
   });
 
   describe('LIKE on a text sort key', () => {
