@@ -104,6 +104,7 @@ export function compileInsert(statement: ast.InsertStatement, table: TableDefini
   const resource = b.nameConstant(table.name);
   const { hashColumn, sortColumn } = table.primaryKey;
   const upsertLocals = doUpdate === undefined ? undefined : { pointer: b.local('ptr'), old: b.local('bytes'), newRow: b.local('row') };
+  const keysSeen = doUpdate !== undefined && rows.length > 1 ? emitKeysSeen(b) : undefined;
   rows.forEach((values, rowIndex) => {
     b.emit('row.new', table.columns.length);
     b.comment(`INSERT row ${rowIndex + 1}`);
@@ -133,6 +134,7 @@ export function compileInsert(statement: ast.InsertStatement, table: TableDefini
     b.emit(sortColumn === undefined ? 'ptr.make' : 'ptr.make_sorted', resource, 0);
     b.comment(textualKey(options.account, table.name, values[hashColumn]!.keyText, sortColumn === undefined ? undefined : values[sortColumn]!.keyText));
     if (doUpdate !== undefined) {
+      if (keysSeen !== undefined) emitOnceEachKey(b, table, keysSeen);
       emitUpsert(b, table, doUpdate, upsertLocals!, returning);
       return;
     }
@@ -159,6 +161,38 @@ export function compileInsert(statement: ast.InsertStatement, table: TableDefini
     }
   });
   return { program: b.finish(), fields, parameterTypes, commandTag: 'INSERT' };
+}
+
+/** The keys a multi-row DO UPDATE touched so far: a grouping rowset of one-key rows. */
+function emitKeysSeen(b: ProgramBuilder): number {
+  const local = b.local('rowset');
+  b.emit('i64.const', -1n);
+  b.emit('rowset.new', 0, 0, 0);
+  b.comment('the keys this INSERT touched');
+  b.emit('local.set', local);
+  return local;
+}
+
+/**
+ * A row whose key an earlier row of this DO UPDATE already touched is 21000, as in PostgreSQL: the
+ * second change of one row within a statement would depend on the order of VALUES.
+ */
+function emitOnceEachKey(b: ProgramBuilder, table: TableDefinition, keysSeen: number): void {
+  const keyColumns = [table.primaryKey.hashColumn, ...(table.primaryKey.sortColumn === undefined ? [] : [table.primaryKey.sortColumn])];
+  b.emit('local.get', keysSeen);
+  b.emit('row.new', keyColumns.length);
+  keyColumns.forEach((column, index) => {
+    b.emit('local.get', rowLocal);
+    b.emit('row.get', column);
+    b.emit('row.set', index);
+  });
+  b.emit('rowset.group', keyColumns.length);
+  b.comment('1 when no earlier row had this key');
+  b.emit('i32.eqz');
+  const again = b.ifThen();
+  b.emit('error.raise', b.nameConstant('21000'), b.nameConstant('ON CONFLICT DO UPDATE command cannot affect row a second time'));
+  b.end(again);
+  b.emit('drop');
 }
 
 interface DoUpdate {

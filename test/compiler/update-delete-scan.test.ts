@@ -109,6 +109,14 @@ describe('INSERT ... ON CONFLICT DO UPDATE', () => {
     ]);
   });
 
+  it('refuses to change one row twice in a statement with 21000, as PostgreSQL', async () => {
+    const error = await failure("INSERT INTO c VALUES ('q', 1), ('r', 2), ('q', 3) ON CONFLICT (k) DO UPDATE SET n = excluded.n");
+    expect(error).toEqual({ sqlstate: '21000', message: 'ON CONFLICT DO UPDATE command cannot affect row a second time' });
+    // Atomic per row: the rows before the repeated key are in.
+    expect(await rows("SELECT k, n FROM c WHERE k IN ('q', 'r')")).toEqual([['q', 1n], ['r', 2n]]);
+    expect((await one('INSERT INTO c VALUES ($1, 1), ($2, 2) ON CONFLICT (k) DO UPDATE SET n = excluded.n', ['s', 't'])).commandTag).toBe('INSERT 0 2');
+  });
+
   it('skips (and does not count) a conflicting row whose DO UPDATE WHERE is not true', async () => {
     const result = await one("INSERT INTO c VALUES ('a', 5), ('z', 1) ON CONFLICT (k) DO UPDATE SET n = excluded.n WHERE c.n > 100 RETURNING k");
     expect(result).toMatchObject({ commandTag: 'INSERT 0 1', rows: [['z']] });
