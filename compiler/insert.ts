@@ -24,7 +24,7 @@ import { bindTargets, emitProjection, type BoundTarget } from './projection.js';
 import { fieldsOf, type CompiledField } from './select-without-from.js';
 import { ErrorLocator, finalType, notBoolean, typeOids } from './sql-types.js';
 import { bindAssignments, emitConditionalChange, type Assignments } from './update-delete-loop.js';
-import { assignToColumn, keyTextOf, textualKey, TableRowScope, emitCatalogCheck, unsupported } from './table-scope.js';
+import { assignToColumn, keyTextOf, literalKeyText, textualKey, TableRowScope, emitCatalogCheck, unsupported } from './table-scope.js';
 import type { Program } from '../vm/program.js';
 import type { SqlType } from '../vm/sql-values.js';
 
@@ -88,7 +88,7 @@ export function compileInsert(statement: ast.InsertStatement, table: TableDefini
       // A stored DEFAULT is bound against its own text, so its errors do not point into this statement.
       const binder = expression === defaults[index] && expression !== undefined ? new ExpressionBinder(emptyScope(new ErrorLocator(column.defaultExpression)), parameters, new ErrorLocator(column.defaultExpression)) : valuesBinder;
       const bound: BoundExpression | undefined = expression === undefined ? undefined : assignToColumn(binder.bind(expression), column, errors);
-      return { bound, keyText: keyTextOf(expression) };
+      return { bound, keyText: keyTextOf(expression), literal: literalKeyText(expression, column.type) };
     });
   });
 
@@ -132,7 +132,7 @@ export function compileInsert(statement: ast.InsertStatement, table: TableDefini
       b.emit('row.get', sortColumn);
     }
     b.emit(sortColumn === undefined ? 'ptr.make' : 'ptr.make_sorted', resource, 0);
-    b.comment(textualKey(options.account, table.name, values[hashColumn]!.keyText, sortColumn === undefined ? undefined : values[sortColumn]!.keyText));
+    b.comment(textualKey(options.account, table.name, values[hashColumn]!.keyText, sortColumn === undefined ? undefined : values[sortColumn]!.keyText, values[hashColumn]!.literal));
     if (doUpdate !== undefined) {
       if (keysSeen !== undefined) emitOnceEachKey(b, table, keysSeen);
       emitUpsert(b, table, doUpdate, upsertLocals!, returning);

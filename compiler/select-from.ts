@@ -65,7 +65,7 @@ import { RowLimit } from './select-limit.js';
 import { outputPosition, Sorter, type WrittenTarget } from './select-order.js';
 import { columnName, fieldsOf } from './select-without-from.js';
 import { ErrorLocator, notBoolean } from './sql-types.js';
-import { emitCatalogCheck, emitKeyAddress, keyTextOf, textualKey, TableRowScope, type BoundKey } from './table-scope.js';
+import { emitCatalogCheck, emitKeyAddress, keyTextOf, literalKeyText, textualKey, TableRowScope, type BoundKey } from './table-scope.js';
 
 const rowLocal = 0;
 
@@ -194,7 +194,7 @@ export function compileSelectFrom(statement: ast.SelectStatement, table: TableDe
       });
       b.emit('local.get', key);
       b.emit('ptr.make', resource, 0);
-      const keyText = textualKey(options.account, table.name, shape.hashKey.text);
+      const keyText = textualKey(options.account, table.name, shape.hashKey.text, undefined, shape.hashKey.literal);
       b.comment(keyText);
       [lower, upper].forEach((bound, index) => {
         const local = boundLocals[index];
@@ -369,7 +369,7 @@ function emitInList(b: ProgramBuilder, shape: InListTemplate, table: TableDefini
       b.emit('local.get', sortLocal);
       b.emit('ptr.make_sorted', resource, 0);
     }
-    b.comment(textualKey(account, table.name, element.key.text, shape.sortKey?.text));
+    b.comment(textualKey(account, table.name, element.key.text, shape.sortKey?.text, element.key.literal));
     b.emit('mem.load');
     b.comment('LOAD');
     b.emit('local.tee', word);
@@ -425,7 +425,7 @@ function chooseTemplate(statement: ast.SelectStatement, conjuncts: readonly ast.
     const type = table.columns[column]!.type;
     const typed = expression.type === 'unknown' ? expression.resolve!(type) : expression;
     const usable = typed.type === type || (isIntegerType(type) && isIntegerType(typed.type));
-    return usable ? { bound: typed, text: keyTextOf(value) } : undefined;
+    return usable ? { bound: typed, text: keyTextOf(value), literal: literalKeyText(value, type) } : undefined;
   };
   const hashMatch = equalityOn(conjuncts, hashColumn, scope);
   const sortMatch = sortColumn === undefined ? undefined : equalityOn(conjuncts, sortColumn, scope);

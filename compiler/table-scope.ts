@@ -5,7 +5,7 @@
  */
 import { SqlError, SqlState } from '../common/sql-error.js';
 import type * as ast from '../parser/ast.js';
-import { escapeComponent } from '../store/key.js';
+import { escapeComponent, pointerOf } from '../store/key.js';
 import { sqlTypeCodes, type SqlType } from '../vm/sql-values.js';
 import { encodeTableDefinition, type TableDefinition } from './catalog-definition.js';
 import { catalogResource } from './catalog.js';
@@ -118,17 +118,37 @@ export function keyTextOf(expression: ast.Expression | undefined): string {
   }
 }
 
-/** `account/table/rnd/primaryKey[/sortKey]` as a listing comment shows it. */
-export function textualKey(account: string, table: string, primaryKey: string, sortKey?: string): string {
+/**
+ * `account/table/rnd/primaryKey[/sortKey]` as a listing comment shows it, followed by the
+ * pointer's first 8 bytes when the hash key is a literal (`hashLiteral`, its canonical text),
+ * so a reader can find the word (`dmachine key` prints the whole pointer).
+ */
+export function textualKey(account: string, table: string, primaryKey: string, sortKey?: string, hashLiteral?: string): string {
   const parts = [escapeComponent(account), escapeComponent(table), 'rnd', primaryKey];
   if (sortKey !== undefined) parts.push(sortKey);
-  return parts.join('/');
+  const text = parts.join('/');
+  if (hashLiteral === undefined) return text;
+  try {
+    const pointer = pointerOf({ account, resource: table, resourceType: 'rnd', primaryKey: hashLiteral });
+    return `${text}  ptr ${pointer.subarray(0, 8).toString('hex')}…`;
+  } catch {
+    return text; // not a valid key (the run will say why)
+  }
+}
+
+/** The canonical text of a key column's value written as a literal of the column's type; undefined otherwise. */
+export function literalKeyText(expression: ast.Expression | undefined, type: SqlType): string | undefined {
+  if (expression?.kind === 'IntegerLiteral' && (type === 'int4' || type === 'int8')) return expression.value.toString();
+  if (expression?.kind === 'StringLiteral' && type === 'text') return expression.value;
+  return undefined;
 }
 
 /** A key column's value in a statement: how to compute it, and how listings show it. */
 export interface BoundKey {
   readonly bound: BoundExpression;
   readonly text: string;
+  /** The canonical text when written as a literal (for the pointer in listings). */
+  readonly literal?: string | undefined;
 }
 
 /**
@@ -146,7 +166,7 @@ export function emitKeyAddress(b: ProgramBuilder, keys: readonly BoundKey[], tab
   });
   keyLocals.forEach((local) => b.emit('local.get', local));
   b.emit(keys.length === 1 ? 'ptr.make' : 'ptr.make_sorted', b.nameConstant(table.name), 0);
-  b.comment(textualKey(account, table.name, keys[0]!.text, keys[1]?.text));
+  b.comment(textualKey(account, table.name, keys[0]!.text, keys[1]?.text, keys[0]!.literal));
 }
 
 /**

@@ -45,7 +45,7 @@ import { fieldsOf } from './select-without-from.js';
 import { bindAssignments, emitConditionalChange } from './update-delete-loop.js';
 import { findKeyConjuncts, isIntegerType } from './select-from.js';
 import { ErrorLocator, notBoolean } from './sql-types.js';
-import { emitKeyAddress, keyTextOf, TableRowScope, textualKey, emitCatalogCheck, type BoundKey } from './table-scope.js';
+import { emitKeyAddress, keyTextOf, literalKeyText, TableRowScope, textualKey, emitCatalogCheck, type BoundKey } from './table-scope.js';
 
 const rowLocal = 0;
 
@@ -63,7 +63,7 @@ export function compileUpdateOrDelete(statement: ast.UpdateStatement | ast.Delet
     const bound = binder.bind(value);
     const type = table.columns[column]!.type;
     const typed = bound.type === 'unknown' ? bound.resolve!(type) : bound;
-    return typed.type === type || (isIntegerType(type) && isIntegerType(typed.type)) ? { bound: typed, text: keyTextOf(value) } : undefined;
+    return typed.type === type || (isIntegerType(type) && isIntegerType(typed.type)) ? { bound: typed, text: keyTextOf(value), literal: literalKeyText(value, type) } : undefined;
   });
   // Only key values of the key's own type make its pointer; anything else scans and compares.
   const byKey = keyValues !== undefined && keyValues.every((key) => key !== undefined) ? (keyValues as BoundKey[]) : undefined;

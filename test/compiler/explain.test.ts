@@ -64,6 +64,14 @@ describe('EXPLAIN', () => {
     expect(result.rows.some((row) => typeof row[3] === 'string' && row[3].includes('SCAN acme/kv/rnd/*'))).toBe(true);
   });
 
+  it('shows the textual key, and the pointer where the hash key is a literal', async () => {
+    await session.execute('CREATE TABLE users (id text PRIMARY KEY, name text)');
+    const comments = async (sql: string) => (await one(`EXPLAIN ${sql}`)).rows.map((row) => row[3]).join('\n');
+    // The pointer `dmachine key acme/users/rnd/alice` prints (README).
+    expect(await comments("SELECT name FROM users WHERE id = 'alice'")).toContain('acme/users/rnd/alice  ptr 2fdffc5d0d4ebab1…');
+    expect(await comments('SELECT name FROM users WHERE id = $1')).toMatch(/acme\/users\/rnd\/\$1(?!  ptr)/);
+  });
+
   it('does not run the statement', async () => {
     await one("EXPLAIN INSERT INTO kv VALUES ('a', 1)");
     expect((await one('SELECT * FROM kv')).rows).toEqual([]);
