@@ -16,6 +16,9 @@ import { LocalMemory } from '../../store/local-memory.js';
 import type { SqlValue } from '../../vm/sql-values.js';
 import { temporaryDirectoryPerTest } from '../store/helpers.js';
 
+/** Runs of each property: the default keeps `npm test` quick; SQL_FUZZ_RUNS_FACTOR=20 fuzzes twenty times longer. */
+const fuzzRuns = (runs: number): number => runs * Number(process.env.SQL_FUZZ_RUNS_FACTOR ?? 1);
+
 const directory = temporaryDirectoryPerTest('compiler-sql-fuzz');
 let memory: LocalMemory;
 let session: SqlSession;
@@ -105,6 +108,10 @@ const corpus: readonly string[] = [
   "SELECT kind, ts FROM events WHERE user_id = 'a' AND ts BETWEEN 10 AND 20 ORDER BY ts DESC LIMIT 5 OFFSET 1",
   "SELECT * FROM events WHERE user_id = 'a' AND kind LIKE 'x%'",
   'SELECT id FROM users WHERE age > 30 AND name IS NOT NULL',
+  'SELECT age, count(*), sum(age), min(name), max(id), avg(age) FROM users WHERE age > 1 GROUP BY age HAVING count(*) > 0 ORDER BY 2 DESC, age NULLS FIRST LIMIT 3 OFFSET 1',
+  'SELECT DISTINCT kind FROM events ORDER BY kind DESC LIMIT 2',
+  'SELECT count(*), max(balance) FROM accounts',
+  'SELECT name FROM users ORDER BY age * 2, name LIMIT 10',
   "select case when age is not null then -age::int % 3 else coalesce(age, 7) end, name || '!' from users where id = 'b'",
   "SELECT $1::int, 1.5e3, -9223372036854775808, 'x' || 'y', 2147483647 + 1",
   "UPDATE accounts SET balance = balance - 10 WHERE id = 'a' AND balance >= 10 RETURNING balance",
@@ -124,7 +131,8 @@ const identifiers = ['users', 'events', 'accounts', 't2', 'id', 'name', 'age', '
 const vocabulary: readonly string[] = [
   ...['SELECT', 'FROM', 'WHERE', 'INSERT', 'INTO', 'VALUES', 'UPDATE', 'SET', 'DELETE', 'CREATE', 'TABLE', 'DROP', 'IF', 'EXISTS'],
   ...['NOT', 'NULL', 'AND', 'OR', 'IS', 'IN', 'BETWEEN', 'LIKE', 'ILIKE', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'CAST', 'AS', 'ON'],
-  ...['CONFLICT', 'DO', 'NOTHING', 'RETURNING', 'ORDER', 'BY', 'GROUP', 'HAVING', 'LIMIT', 'OFFSET', 'ALL', 'DISTINCT', 'ASC', 'DESC'],
+  ...['CONFLICT', 'DO', 'NOTHING', 'RETURNING', 'ORDER', 'BY', 'GROUP', 'HAVING', 'LIMIT', 'OFFSET', 'ALL', 'DISTINCT', 'ASC', 'DESC', 'NULLS', 'FIRST', 'LAST'],
+  ...['count(*)', 'count(', 'sum(', 'min(', 'max(', 'avg('],
   ...['PRIMARY', 'KEY', 'DEFAULT', 'EXPLAIN', 'ANALYZE', 'BEGIN', 'COMMIT', 'ROLLBACK', 'SHOW', 'TRUE', 'FALSE', 'UNIQUE', 'CHECK'],
   ...['int', 'bigint', 'text', 'float8', 'boolean', 'jsonb', 'bytea', 'timestamptz', 'smallint', 'varchar(3)', 'count', 'coalesce', 'upper'],
   ...identifiers,
@@ -151,7 +159,7 @@ describe('SqlSession.execute under fuzzing: results or an SqlError, never anythi
       fc.asyncProperty(text, async (sql) => {
         await resultsOrSqlError(sql);
       }),
-      { numRuns: 400 },
+      { numRuns: fuzzRuns(400) },
     );
     await checkNothingLost();
   });
@@ -164,7 +172,7 @@ describe('SqlSession.execute under fuzzing: results or an SqlError, never anythi
         await recreateSchema();
         if ((await resultsOrSqlError(parts.map(([word, space]) => word + space).join(''), values)) === 'ok') ran++;
       }),
-      { numRuns: 500 },
+      { numRuns: fuzzRuns(500) },
     );
     expect(ran).toBeGreaterThan(0); // the empty soup at least
     await checkNothingLost();
@@ -178,7 +186,7 @@ describe('SqlSession.execute under fuzzing: results or an SqlError, never anythi
         await recreateSchema();
         await resultsOrSqlError(`${start} ${parts.map(([word, space]) => word + space).join('')}`, values);
       }),
-      { numRuns: 500 },
+      { numRuns: fuzzRuns(500) },
     );
     await checkNothingLost();
   });
@@ -215,7 +223,7 @@ describe('SqlSession.execute under fuzzing: results or an SqlError, never anythi
         if ((await resultsOrSqlError(words.join(' '), values)) === 'ok') outcomes.ok++;
         else outcomes.error++;
       }),
-      { numRuns: 700 },
+      { numRuns: fuzzRuns(700) },
     );
     // Some mutations (flipped case, swapped names) still run; most must not.
     expect(outcomes.ok).toBeGreaterThan(0);
