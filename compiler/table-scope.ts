@@ -5,7 +5,7 @@
  */
 import { SqlError, SqlState } from '../common/sql-error.js';
 import type * as ast from '../parser/ast.js';
-import { escapeComponent, pointerOf } from '../store/key.js';
+import { canonicalText, escapeComponent, pointerOf } from '../store/key.js';
 import { sqlTypeCodes, type SqlType } from '../vm/sql-values.js';
 import { encodeTableDefinition, type TableDefinition } from './catalog-definition.js';
 import { catalogResource } from './catalog.js';
@@ -108,7 +108,7 @@ export function keyTextOf(expression: ast.Expression | undefined): string {
     case 'IntegerLiteral':
       return escapeComponent(expression.value.toString());
     case 'StringLiteral':
-      return escapeComponent(expression.value);
+      return escapeComponent(canonicalText(expression.value));
     case 'BooleanLiteral':
       return String(expression.value);
     case 'Parameter':
@@ -139,7 +139,7 @@ export function textualKey(account: string, table: string, primaryKey: string, s
 /** The canonical text of a key column's value written as a literal of the column's type; undefined otherwise. */
 export function literalKeyText(expression: ast.Expression | undefined, type: SqlType): string | undefined {
   if (expression?.kind === 'IntegerLiteral' && (type === 'int4' || type === 'int8')) return expression.value.toString();
-  if (expression?.kind === 'StringLiteral' && type === 'text') return expression.value;
+  if (expression?.kind === 'StringLiteral' && type === 'text') return canonicalText(expression.value);
   return undefined;
 }
 

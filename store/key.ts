@@ -2,8 +2,8 @@
  * Keys and pointers (DESIGN §1).
  *
  * A key is the text `account/resource/resourceType/primaryKey[/sortKey]`, each
- * component escaped (`%` → `%25`, `/` → `%2F`) so that no two different keys
- * share a text. The pointer is the SHA-512 of the escaped text without the sort
+ * component escaped (`%` → `%25`, `/` → `%2F`; the empty text key is `%00`) so
+ * that no two different keys share a text. The pointer is the SHA-512 of the escaped text without the sort
  * key: every sort key of one primary key lives under one pointer, together and
  * ordered by the sort key's order-preserving bytes.
  */
@@ -16,8 +16,18 @@ export type ResourceType = (typeof resourceTypes)[number];
 
 export const pointerBytes = 64;
 
-/** A value that can be a primary or sort key: int (any SQL integer type), text, bytea, boolean. */
-export type KeyValue = bigint | string | Uint8Array | boolean;
+/**
+ * A timestamp key: microseconds since 1970-01-01 00:00 UTC, as the VM's timestamptz
+ * holds it (its infinities are the values just outside the finite range).
+ */
+export class KeyTimestamp {
+  constructor(readonly microseconds: bigint) {
+    Object.freeze(this);
+  }
+}
+
+/** A value that can be a primary or sort key: int (any SQL integer type), text, bytea, boolean, timestamp. */
+export type KeyValue = bigint | string | Uint8Array | boolean | KeyTimestamp;
 
 /** The components of a key, unescaped; primaryKey and sortKey are canonical texts. */
 export interface KeyParts {
@@ -28,6 +38,13 @@ export interface KeyParts {
   readonly sortKey?: string | undefined;
 }
 
+/**
+ * The component the empty text key stands as. A component cannot be empty (`a//b` would
+ * be ambiguous) and no text key holds NUL, so this one character names '' alone; its
+ * textual form is `%00`.
+ */
+export const emptyTextComponent = '\u0000';
+
 const int8Min = -(2n ** 63n);
 const int8Max = 2n ** 63n - 1n;
 
@@ -35,17 +52,19 @@ const int8Max = 2n ** 63n - 1n;
 // Escaping and the textual key
 
 export function escapeComponent(component: string): string {
+  if (component === emptyTextComponent) return '%00';
   return component.replace(/%/g, '%25').replace(/\//g, '%2F');
 }
 
-/** Inverse of escapeComponent; any escape other than %25 and %2F is refused so each key has one text. */
+/** Inverse of escapeComponent; any escape other than %25, %2F and a whole `%00` is refused so each key has one text. */
 export function unescapeComponent(escaped: string, name: string): string {
+  if (escaped === '%00') return emptyTextComponent;
   return escaped.replace(/%(..)?/g, (match: string, hex: string | undefined) => {
     if (hex === '25') return '%';
     if (hex === '2F') return '/';
     throw new SqlError(
       SqlState.invalidParameterValue,
-      `invalid escape "${match}" in the ${name} of a key: only %25 (for %) and %2F (for /) are allowed`,
+      `invalid escape "${match}" in the ${name} of a key: only %25 (for %), %2F (for /) and %00 alone (the empty text) are allowed`,
     );
   });
 }
@@ -104,6 +123,7 @@ function checkComponent(component: string, name: string, bytesMax: number): void
   if (component.length === 0) {
     throw new SqlError(SqlState.invalidParameterValue, `the ${name} of a key must not be empty`);
   }
+  if (component === emptyTextComponent && (name === 'primaryKey' || name === 'sortKey')) return;
   checkWellFormedText(component, name);
   const bytes = Buffer.byteLength(component, 'utf8');
   if (bytes > bytesMax) {
@@ -136,10 +156,11 @@ export function canonicalText(value: KeyValue): string {
       checkInt8(value);
       return value.toString(10);
     case 'string':
-      return value;
+      return value === '' ? emptyTextComponent : value;
     case 'boolean':
       return value ? 'true' : 'false';
     default:
+      if (value instanceof KeyTimestamp) return `${value.microseconds}us`;
       return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
   }
 }
@@ -148,30 +169,39 @@ export function canonicalText(value: KeyValue): string {
  * The first byte of sort-key bytes says the value's type, so bytes decode on their
  * own (for inspection) and values of one column compare by their payload alone.
  */
-export const SortKeyTag = { boolean: 0x10, integer: 0x20, text: 0x30, bytea: 0x40 } as const;
+export const SortKeyTag = { boolean: 0x10, integer: 0x20, text: 0x30, bytea: 0x40, timestamp: 0x50 } as const;
+
+/** 2000-01-01 00:00 UTC in µs since 1970: timestamps are stored relative to it (as PostgreSQL does), so all fit int8. */
+const timestampEpochMicroseconds = 946_684_800_000_000n;
 
 /**
  * Bytes whose unsigned lexicographic order is the SQL order of values of one type:
  * integers as 8 big-endian bytes with the sign bit flipped (negatives first),
- * text as its UTF-8 bytes (C collation), bytea as is, false before true.
+ * text as its UTF-8 bytes (C collation), bytea as is, false before true, timestamps
+ * as integers of µs since 2000.
  */
 export function sortKeyBytes(value: KeyValue): Buffer {
   switch (typeof value) {
-    case 'bigint': {
-      checkInt8(value);
-      const bytes = Buffer.alloc(9);
-      bytes[0] = SortKeyTag.integer;
-      bytes.writeBigUInt64BE(BigInt.asUintN(64, value) ^ (1n << 63n), 1);
-      return bytes;
-    }
+    case 'bigint':
+      return int8Bytes(SortKeyTag.integer, value);
     case 'string':
       checkWellFormedText(value, 'sortKey');
       return Buffer.concat([Buffer.of(SortKeyTag.text), Buffer.from(value, 'utf8')]);
     case 'boolean':
       return Buffer.of(SortKeyTag.boolean, value ? 1 : 0);
     default:
+      if (value instanceof KeyTimestamp) return int8Bytes(SortKeyTag.timestamp, value.microseconds - timestampEpochMicroseconds);
       return Buffer.concat([Buffer.of(SortKeyTag.bytea), value]);
   }
+}
+
+/** The tag, then 8 big-endian bytes with the sign bit flipped: unsigned byte order is signed order. */
+function int8Bytes(tag: number, value: bigint): Buffer {
+  checkInt8(value);
+  const bytes = Buffer.alloc(9);
+  bytes[0] = tag;
+  bytes.writeBigUInt64BE(BigInt.asUintN(64, value) ^ (1n << 63n), 1);
+  return bytes;
 }
 
 /** Inverse of sortKeyBytes. */
@@ -189,6 +219,9 @@ export function decodeSortKeyBytes(bytes: Uint8Array): KeyValue {
       return payload[0] === 1;
     case SortKeyTag.bytea:
       return new Uint8Array(payload);
+    case SortKeyTag.timestamp:
+      if (payload.length !== 8) break;
+      return new KeyTimestamp(BigInt.asIntN(64, payload.readBigUInt64BE(0) ^ (1n << 63n)) + timestampEpochMicroseconds);
   }
   throw new SqlError(SqlState.dataCorrupted, `malformed sort-key bytes ${buffer.toString('hex')}`);
 }

@@ -9,7 +9,7 @@
  */
 import { wordBytesMax } from '../common/limits.js';
 import { assert, SqlError, SqlState } from '../common/sql-error.js';
-import { sortKeyBytes, wordAddress, type KeyValue, type WordAddress } from '../store/key.js';
+import { KeyTimestamp, sortKeyBytes, wordAddress, type KeyValue, type WordAddress } from '../store/key.js';
 import type { Memory, ScanCursor, ScanRequest, SortKeyBound } from '../store/memory.js';
 import type { Word } from '../store/word.js';
 import { VmFailure } from './failures.js';
@@ -265,8 +265,7 @@ export function keyValueOf(value: SqlValue): KeyValue {
   if (typeof value === 'number') {
     throw new VmFailure('trap', 'double precision values cannot be keys', { sqlstate: '42804' });
   }
-  // store/key.ts has no encoding for them yet
-  if (value instanceof Timestamptz) throw new VmFailure('trap', 'timestamp with time zone values cannot be keys yet', { sqlstate: '0A000' });
+  if (value instanceof Timestamptz) return new KeyTimestamp(value.microseconds);
   if (value instanceof Jsonb) throw new VmFailure('trap', 'jsonb values cannot be keys', { sqlstate: '42804' });
   return value;
 }

@@ -24,6 +24,8 @@ import { startPostgres, type PostgresServer } from '../postgres-server.js';
 const schema = [
   'CREATE TABLE t (id int PRIMARY KEY, g text, n bigint, f float8, b boolean)',
   'CREATE TABLE e (k text, s bigint, v text, PRIMARY KEY (k, s))',
+  'CREATE TABLE ev (u text, at timestamptz, v int, PRIMARY KEY (u, at))',
+  'CREATE TABLE tk (at timestamptz PRIMARY KEY, v int)',
 ];
 
 function seedRows(): string[] {
@@ -37,7 +39,14 @@ function seedRows(): string[] {
   }
   const events: string[] = [];
   for (const k of ['x', 'y', 'z/1']) for (let s = -3; s <= 8; s++) events.push(`('${k}', ${s * (k === 'y' ? 1000 : 1)}, '${k}${(s * 7) % 5}')`);
-  return [`INSERT INTO t VALUES ${values.join(', ')}`, `INSERT INTO e VALUES ${events.join(', ')}`];
+  const instants = ['-infinity', '1969-12-31 23:59:59.999999+00', '1970-01-01 00:00:00+00', '2024-02-29 12:00:00.5+00', '2024-03-01 00:00:00+01', 'infinity'];
+  const timed = instants.flatMap((at, index) => [`('a', '${at}', ${index})`, `('', '${at}', ${-index})`]);
+  return [
+    `INSERT INTO t VALUES ${values.join(', ')}`,
+    `INSERT INTO e VALUES ${events.join(', ')}`,
+    `INSERT INTO ev VALUES ${timed.join(', ')}`,
+    `INSERT INTO tk VALUES ${instants.map((at, index) => `('${at}', ${index})`).join(', ')}`,
+  ];
 }
 
 /** [sql, ordered]: ordered when ORDER BY fixes the order of every row. */
@@ -97,6 +106,14 @@ const queries: readonly (readonly [string, boolean])[] = [
   ["SELECT v, count(*) FROM e WHERE k = 'x' GROUP BY v ORDER BY v", true],
   ['SELECT k, min(s), max(s), count(*) FROM e GROUP BY k ORDER BY k', true],
   ["SELECT s FROM e WHERE k = 'x' ORDER BY s LIMIT 2 OFFSET 3", true],
+  // timestamptz keys, and the empty text key
+  ["SELECT at, v FROM ev WHERE u = 'a'", true],
+  ["SELECT at, v FROM ev WHERE u = '' AND at >= '1970-01-01 00:00:00+00' ORDER BY at DESC", true],
+  ["SELECT v FROM ev WHERE u = 'a' AND at BETWEEN '1969-12-31 23:00:00+00' AND '2024-03-01 00:00:00+00'", true],
+  ["SELECT v FROM ev WHERE u = 'a' AND at = '2024-02-29 13:00:00.5+01'", true],
+  ["SELECT v FROM tk WHERE at = 'infinity'", true],
+  ["SELECT v FROM tk WHERE at IN ('-infinity', '1970-01-01 00:00:00+00', 'epoch')", false],
+  ['SELECT u, count(*), min(at), max(at) FROM ev GROUP BY u ORDER BY u', true],
   // errors
   ['SELECT g, n FROM t GROUP BY g', false],
   ['SELECT id FROM t ORDER BY 9', false],
@@ -120,7 +137,7 @@ let directory: string;
 beforeAll(async () => {
   server = startPostgres(40000 + randomInt(20000));
   // Every value as PostgreSQL's text, the form dmachine's values are printed in too.
-  client = new pg.Client({ host: server.socketDirectory, port: server.port, user: server.user, database: 'postgres', types: { getTypeParser: () => (value: string) => value } });
+  client = new pg.Client({ host: server.socketDirectory, port: server.port, user: server.user, database: 'postgres', options: '-c TimeZone=UTC', types: { getTypeParser: () => (value: string) => value } });
   await client.connect();
   directory = mkdtempSync(join(tmpdir(), 'dmachine-differential-'));
   memory = LocalMemory.open(directory);

@@ -152,6 +152,16 @@ describe('sort-key range read', () => {
     expect(await session.explain("SELECT kind FROM events WHERE user_id = 'u' ORDER BY ts DESC")).not.toMatch(/rowset\.new/);
   });
 
+  it('takes the empty text as a hash key and as a sort key, ordered first', async () => {
+    await session.execute('CREATE TABLE notes (owner text, title text, body text, PRIMARY KEY (owner, title))');
+    await session.execute("INSERT INTO notes VALUES ('', 'b', '1'), ('', '', '2'), ('x', '', '3'), ('x', 'a', '4')");
+    expect(await rows("SELECT title, body FROM notes WHERE owner = ''")).toEqual([['', '2'], ['b', '1']]);
+    expect(await rows("SELECT body FROM notes WHERE owner = 'x' AND title = ''")).toEqual([['3']]);
+    expect(await rows("SELECT body FROM notes WHERE owner = 'x' AND title < 'a'")).toEqual([['3']]);
+    expect((await failure("INSERT INTO notes VALUES ('', '', 'again')")).sqlstate).toBe('23505');
+    expect(await session.explain("SELECT body FROM notes WHERE owner = '' AND title = ''")).toContain('acme/notes/rnd/%00/%00');
+  });
+
   describe('LIKE on a text sort key', () => {
     beforeEach(async () => {
       await session.execute('CREATE TABLE files (owner text, path text, size int, PRIMARY KEY (owner, path))');

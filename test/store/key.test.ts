@@ -8,6 +8,7 @@ import {
   formatAddress,
   formatKey,
   parseKey,
+  pointerOf,
   sortKeyBytes,
   unescapeComponent,
   wordAddress,
@@ -61,6 +62,15 @@ describe('escaping', () => {
     expect(sqlstateOf(() => parseKey('acme/users/rnd/100%'))).toBe('22023');
   });
 
+  it('writes the empty text key as %00, which is only ever a whole primary or sort key', () => {
+    const empty = canonicalText('');
+    expect(formatKey({ account: 'acme', resource: 't', resourceType: 'rnd', primaryKey: empty, sortKey: empty })).toBe('acme/t/rnd/%00/%00');
+    expect(parseKey('acme/t/rnd/%00')).toMatchObject({ primaryKey: empty });
+    expect(pointerOf(parseKey('acme/t/rnd/%00'))).not.toEqual(pointerOf(parseKey('acme/t/rnd/%2500')));
+    expect(sqlstateOf(() => parseKey('acme/t/rnd/a%00'))).toBe('22023');
+    expect(sqlstateOf(() => parseKey('acme/%00/rnd/a'))).toBe('22021');
+  });
+
   it('round-trips parse and format for random keys', () => {
     const component = fc.string({ minLength: 1, maxLength: 20 }).filter((text) => !text.includes('\u0000'));
     fc.assert(
@@ -105,6 +115,7 @@ describe('key values', () => {
   it('have canonical texts', () => {
     expect(canonicalText(-42n)).toBe('-42');
     expect(canonicalText('Ann')).toBe('Ann');
+    expect(canonicalText('')).toBe('\u0000');
     expect(canonicalText(Uint8Array.of(0xde, 0xad, 0x01))).toBe('\\xdead01');
     expect(canonicalText(true)).toBe('true');
     expect(sqlstateOf(() => canonicalText(2n ** 63n))).toBe('22003');
