@@ -20,6 +20,7 @@ import type { TableDefinition } from './catalog-definition.js';
 import { parseExpressionText } from './create-table.js';
 import { emptyScope, ExpressionBinder, ParameterTypes, type BoundExpression, type ExpressionScope } from './expressions.js';
 import { ProgramBuilder } from './program-builder.js';
+import { emitNewGroupSet } from './select-grouping.js';
 import { bindTargets, emitProjection, type BoundTarget } from './projection.js';
 import { fieldsOf, type CompiledField } from './select-without-from.js';
 import { ErrorLocator, finalType, notBoolean, typeOids } from './sql-types.js';
@@ -104,7 +105,7 @@ export function compileInsert(statement: ast.InsertStatement, table: TableDefini
   const resource = b.nameConstant(table.name);
   const { hashColumn, sortColumn } = table.primaryKey;
   const upsertLocals = doUpdate === undefined ? undefined : { pointer: b.local('ptr'), old: b.local('bytes'), newRow: b.local('row') };
-  const keysSeen = doUpdate !== undefined && rows.length > 1 ? emitKeysSeen(b) : undefined;
+  const keysSeen = doUpdate !== undefined && rows.length > 1 ? emitNewGroupSet(b, 'the keys this INSERT touched') : undefined;
   rows.forEach((values, rowIndex) => {
     b.emit('row.new', table.columns.length);
     b.comment(`INSERT row ${rowIndex + 1}`);
@@ -161,16 +162,6 @@ export function compileInsert(statement: ast.InsertStatement, table: TableDefini
     }
   });
   return { program: b.finish(), fields, parameterTypes, commandTag: 'INSERT' };
-}
-
-/** The keys a multi-row DO UPDATE touched so far: a grouping rowset of one-key rows. */
-function emitKeysSeen(b: ProgramBuilder): number {
-  const local = b.local('rowset');
-  b.emit('i64.const', -1n);
-  b.emit('rowset.new', 0, 0, 0);
-  b.comment('the keys this INSERT touched');
-  b.emit('local.set', local);
-  return local;
 }
 
 /**

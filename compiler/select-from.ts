@@ -59,7 +59,7 @@ import { ExpressionBinder, ParameterTypes, type BoundExpression } from './expres
 import type { CompiledTableStatement, TableCompileOptions } from './insert.js';
 import { ProgramBuilder, type Label } from './program-builder.js';
 import { bindTargets, emitProjection, emitResultRow } from './projection.js';
-import { findAggregate, Grouping } from './select-grouping.js';
+import { emitNewGroupSet, findAggregate, Grouping } from './select-grouping.js';
 import { findSortKeyRange, usesNoColumn, type RangeBound, type SortKeyRange } from './select-key-range.js';
 import { RowLimit } from './select-limit.js';
 import { outputPosition, Sorter, type WrittenTarget } from './select-order.js';
@@ -104,7 +104,7 @@ export function compileSelectFrom(statement: ast.SelectStatement, table: TableDe
   const finished = limit.hasLimit ? b.block() : undefined;
   limit.emitStart(b, finished);
   grouping?.emitStart(b);
-  const distinctSet = statement.distinct ? emitDistinctSet(b) : undefined;
+  const distinctSet = statement.distinct ? emitNewGroupSet(b, 'DISTINCT: the rows emitted so far') : undefined;
   sorter?.emitStart(b, limit);
 
   /** A result row (of the table's row, or of a group): DISTINCT, then sorted, or OFFSET / emit / LIMIT. */
@@ -247,16 +247,6 @@ export function compileSelectFrom(statement: ast.SelectStatement, table: TableDe
   sorter?.emitOutput(b, targets.length, limit, finished);
   if (finished !== undefined) b.end(finished);
   return { program: b.finish(), fields, parameterTypes, commandTag: 'SELECT' };
-}
-
-/** The rowset of rows emitted so far, for SELECT DISTINCT. */
-function emitDistinctSet(b: ProgramBuilder): number {
-  const local = b.local('rowset');
-  b.emit('i64.const', -1n);
-  b.emit('rowset.new', 0, 0, 0);
-  b.comment('DISTINCT: the rows emitted so far');
-  b.emit('local.set', local);
-  return local;
 }
 
 function booleanCondition(bound: BoundExpression, clause: string, errors: ErrorLocator): BoundExpression {

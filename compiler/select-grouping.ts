@@ -52,6 +52,16 @@ export function findAggregate(expressions: readonly (ast.AstNode | null)[]): ast
   return undefined;
 }
 
+/** A new grouping rowset (insertion order, every row kept) in a new local: GROUP BY, DISTINCT, keys seen. */
+export function emitNewGroupSet(b: ProgramBuilder, comment: string): number {
+  const local = b.local('rowset');
+  b.emit('i64.const', -1n);
+  b.emit('rowset.new', 0, 0, 0);
+  b.comment(comment);
+  b.emit('local.set', local);
+  return local;
+}
+
 interface Aggregate {
   readonly call: ast.FunctionCall;
   /** The argument bound in the row's scope; undefined for count(*). */
@@ -120,11 +130,7 @@ export class Grouping {
   emitStart(b: ProgramBuilder): void {
     this.groupLocal = b.local('row');
     if (this.hasGroupBy) {
-      this.groupsLocal = b.local('rowset');
-      b.emit('i64.const', -1n);
-      b.emit('rowset.new', 0, 0, 0);
-      b.comment('GROUP BY: the groups, in order of first appearance');
-      b.emit('local.set', this.groupsLocal);
+      this.groupsLocal = emitNewGroupSet(b, 'GROUP BY: the groups, in order of first appearance');
       return;
     }
     this.emitNewGroup(b);

@@ -101,24 +101,12 @@ export class RowLimit {
       b.comment(total > scanLimitMax ? 'no limit: LIMIT + OFFSET is past the scan limit' : 'LIMIT + OFFSET');
       return;
     }
-    const total = b.local('i64');
     b.emit('i32.const', 0);
-    b.emit('local.get', this.limitLocal);
-    if (this.offsetLocal >= 0) {
-      b.emit('local.get', this.offsetLocal);
-      b.emit('i64.add');
-    }
-    b.emit('local.tee', total);
+    const total = this.emitTotal(b);
+    b.emit('local.get', total);
     b.emit('i32.wrap_i64');
     b.comment('LIMIT + OFFSET');
-    // No limit (-1), an overflowed sum or one past i32 all mean "no scan limit".
-    b.emit('local.get', this.limitLocal);
-    b.emit('i64.const', 0n);
-    b.emit('i64.lt_s');
-    b.emit('local.get', total);
-    b.emit('i64.const', 0n);
-    b.emit('i64.lt_s');
-    b.emit('i32.or');
+    this.emitUnbounded(b, total);
     b.emit('local.get', total);
     b.emit('i64.const', scanLimitMax);
     b.emit('i64.gt_s');
@@ -142,13 +130,29 @@ export class RowLimit {
       b.comment('keep LIMIT rows (-1: all)');
       return;
     }
-    const total = b.local('i64');
     b.emit('i64.const', -1n);
-    b.emit('local.get', this.limitLocal);
-    b.emit('local.get', this.offsetLocal);
-    b.emit('i64.add');
-    b.emit('local.tee', total);
+    const total = this.emitTotal(b);
+    b.emit('local.get', total);
     b.comment('keep LIMIT + OFFSET rows');
+    this.emitUnbounded(b, total);
+    b.emit('select');
+    b.comment('-1 (all) when there is no limit or the sum overflowed');
+  }
+
+  /** LIMIT + OFFSET (OFFSET when present) into a new i64 local, its index returned. */
+  private emitTotal(b: ProgramBuilder): number {
+    const total = b.local('i64');
+    b.emit('local.get', this.limitLocal);
+    if (this.offsetLocal >= 0) {
+      b.emit('local.get', this.offsetLocal);
+      b.emit('i64.add');
+    }
+    b.emit('local.set', total);
+    return total;
+  }
+
+  /** Pushes 1 when the total means no limit: LIMIT NULL (-1) or a sum that overflowed. */
+  private emitUnbounded(b: ProgramBuilder, total: number): void {
     b.emit('local.get', this.limitLocal);
     b.emit('i64.const', 0n);
     b.emit('i64.lt_s');
@@ -156,8 +160,6 @@ export class RowLimit {
     b.emit('i64.const', 0n);
     b.emit('i64.lt_s');
     b.emit('i32.or');
-    b.emit('select');
-    b.comment('-1 (all) when there is no limit or the sum overflowed');
   }
 
   /** Skips the row while OFFSET rows remain to skip. */
