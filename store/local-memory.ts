@@ -1,28 +1,50 @@
 /**
- * The single-node Memory: the whole global memory lives in one node's rnd store.
+ * The single-node Memory: the whole global memory lives in one node's stores, the
+ * rnd words in one RndStore and each lnr log (a queue's bodies) in a SegmentLog of
+ * its own directory, opened on first use:
+ *
+ *     <data>/rnd.sqlite
+ *     <data>/lnr/<account>/<resource>/   segment files (docs/lnr-format.md)
+ *
  * This is what `dmachine start` runs on; the cluster's Memory replaces it without
  * the VM noticing.
  */
 import { mkdirSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SqlError, SqlState } from '../common/sql-error.js';
 import type { WordAddress } from './key.js';
-import type { Memory, ScanPage, ScanRequest } from './memory.js';
+import { SegmentLog, type SegmentLogOptions } from './lnr/segment-log.js';
+import type { LogAddress, Memory, ScanPage, ScanRequest } from './memory.js';
 import { RndStore } from './rnd-store.js';
 import type { CasResult, Word } from './word.js';
 
 export const rndStoreFileName = 'rnd.sqlite';
+export const lnrDirectoryName = 'lnr';
+
+export interface LocalMemoryOptions {
+  /** Options of every lnr log (segment size, ...); the lnr defaults otherwise. */
+  readonly lnr?: SegmentLogOptions | undefined;
+}
 
 export class LocalMemory implements Memory {
   readonly store: RndStore;
+  /** Open logs by directory; a promise, so concurrent first uses open a log once. */
+  private readonly logs = new Map<string, Promise<SegmentLog>>();
+  private closed = false;
 
-  constructor(store: RndStore) {
+  constructor(
+    store: RndStore,
+    private readonly lnrDirectory: string,
+    private readonly options: LocalMemoryOptions = {},
+  ) {
     this.store = store;
   }
 
   /** Opens (creating if needed) the memory kept in a data directory. */
-  static open(dataDirectory: string): LocalMemory {
+  static open(dataDirectory: string, options: LocalMemoryOptions = {}): LocalMemory {
     mkdirSync(dataDirectory, { recursive: true });
-    return new LocalMemory(RndStore.open(join(dataDirectory, rndStoreFileName)));
+    return new LocalMemory(RndStore.open(join(dataDirectory, rndStoreFileName)), join(dataDirectory, lnrDirectoryName), options);
   }
 
   // Reads are synchronous underneath; `async` turns a thrown error into a rejection
@@ -52,7 +74,64 @@ export class LocalMemory implements Memory {
     return this.store.delete(address);
   }
 
-  close(): Promise<void> {
-    return this.store.close();
+  async append(log: LogAddress, payload: Uint8Array): Promise<number> {
+    const appended = await (await this.log(log)).append([payload]);
+    return appended.firstSequence;
+  }
+
+  async readRecord(log: LogAddress, record: number): Promise<Uint8Array | undefined> {
+    const opened = await this.log(log);
+    if (!Number.isSafeInteger(record) || record < opened.firstSequence || record >= opened.nextSequence) return undefined;
+    const [found] = await opened.read(record, { recordsMax: 1 }); // the first record comes whatever its size
+    return found?.sequence === record ? Buffer.from(found.payload) : undefined;
+  }
+
+  async dropRecordsBefore(log: LogAddress, record: number): Promise<number> {
+    return (await this.log(log)).dropSegmentsBefore(record);
+  }
+
+  async dropLog(log: LogAddress): Promise<boolean> {
+    const directory = this.logDirectory(log);
+    const opened = this.logs.get(directory);
+    this.logs.delete(directory);
+    if (opened !== undefined) await (await opened).close();
+    const existed = opened !== undefined || (await directoryExists(directory));
+    await rm(directory, { recursive: true, force: true });
+    return existed;
+  }
+
+  /** Closes every open log, then the rnd store: appends and writes in flight finish first. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const logs = [...this.logs.values()];
+    this.logs.clear();
+    await Promise.all(logs.map(async (log) => (await log).close()));
+    await this.store.close();
+  }
+
+  private log(log: LogAddress): Promise<SegmentLog> {
+    if (this.closed) return Promise.reject(new SqlError(SqlState.objectNotInPrerequisiteState, 'the memory is closed'));
+    const directory = this.logDirectory(log);
+    let opened = this.logs.get(directory);
+    if (opened === undefined) {
+      opened = SegmentLog.open(directory, this.options.lnr);
+      this.logs.set(directory, opened);
+      opened.catch(() => this.logs.delete(directory)); // a failed open is retried by the next use
+    }
+    return opened;
+  }
+
+  /** `<data>/lnr/<account>/<resource>`, each name percent-encoded (dots too, so no name is `.` or `..`). */
+  private logDirectory(log: LogAddress): string {
+    const name = (text: string) => encodeURIComponent(text).replace(/\./g, '%2E');
+    return join(this.lnrDirectory, name(log.account), name(log.resource));
+  }
+}
+
+async function directoryExists(directory: string): Promise<boolean> {
+  try {
+    return (await stat(directory)).isDirectory();
+  } catch {
+    return false;
   }
 }

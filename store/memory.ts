@@ -1,8 +1,9 @@
 /**
  * The Memory interface: the only way a program touches data (DESIGN §3–4).
  *
- * The VM calls these six operations for its LOAD, WRITE, COMPARE, COMPARE&SWAP,
- * DELETE and SCAN instructions and awaits nothing else. `store/local-memory.ts`
+ * The VM calls these operations for its LOAD, WRITE, COMPARE, COMPARE&SWAP,
+ * DELETE and SCAN instructions on rnd words, and for appends to and reads of
+ * lnr logs (a queue's bodies, docs/queues.md), and awaits nothing else. `store/local-memory.ts`
  * implements it over one node's rnd store; the cluster implements it over the
  * replicas of each pointer. The interface is async so that a remote memory fits
  * behind it unchanged.
@@ -42,6 +43,24 @@ export interface Memory {
 
   /** One page of a scan, in key order; `next` continues it. */
   scan(request: ScanRequest): Promise<ScanPage>;
+
+  /** Appends one record to a log; resolves with its record number once it is durable. Numbers increase by one. */
+  append(log: LogAddress, payload: Uint8Array): Promise<number>;
+
+  /** Record `record` of a log, or undefined when it is not stored (never appended, or dropped by retention). */
+  readRecord(log: LogAddress, record: number): Promise<Uint8Array | undefined>;
+
+  /** Retention: drops the log's sealed segments whose records all precede `record`; resolves how many. */
+  dropRecordsBefore(log: LogAddress, record: number): Promise<number>;
+
+  /** Deletes a whole log (DROP QUEUE); resolves whether there was one. */
+  dropLog(log: LogAddress): Promise<boolean>;
+}
+
+/** The linear memory of one lnr resource (a queue's log): `account/resource/lnr`. */
+export interface LogAddress {
+  readonly account: string;
+  readonly resource: string;
 }
 
 /** One end of a sort-key range, as order-preserving sort-key bytes. */
