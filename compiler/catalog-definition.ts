@@ -39,7 +39,9 @@ export interface PrimaryKeyDefinition {
   readonly sortColumn?: number | undefined;
 }
 
-export type TableState = 'ready' | 'dropping';
+/** A relation (table or queue) is 'dropping' from DROP's first CAS until its words are gone. */
+export type RelationState = 'ready' | 'dropping';
+export type TableState = RelationState;
 
 export interface TableDefinition {
   readonly kind: 'table';
@@ -66,13 +68,13 @@ const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\
 // ---------------------------------------------------------------------------
 // Names
 
-/** Checks the name of a user object (table, later queue): a key component, not reserved. */
-export function checkRelationName(name: string): void {
-  checkIdentifier(name, 'table');
+/** Checks the name of a user object (table or queue): a key component, not reserved. */
+export function checkRelationName(name: string, what: 'table' | 'queue' = 'table'): void {
+  checkIdentifier(name, what);
   if (name.startsWith(reservedNamePrefix)) {
     throw new SqlError(
       SqlState.reservedName,
-      `table name "${name}" is reserved for the system`,
+      `${what} name "${name}" is reserved for the system`,
       `names starting with "${reservedNamePrefix}" are reserved for the system`,
     );
   }
@@ -104,9 +106,7 @@ function checkIdentifier(name: string, what: string): void {
  */
 export function makeTableDefinition(input: TableDefinition): TableDefinition {
   checkRelationName(input.name);
-  if (typeof input.id !== 'string' || !generationIdPattern.test(input.id)) {
-    throw new SqlError(SqlState.invalidTableDefinition, `table generation id "${input.id}" is not 16 hex digits`);
-  }
+  checkGenerationId(input.id, 'table');
   if (!Number.isSafeInteger(input.version) || input.version < 1) {
     throw new SqlError(SqlState.invalidTableDefinition, `table version ${input.version} is not a positive integer`);
   }
@@ -138,6 +138,12 @@ export function makeTableDefinition(input: TableDefinition): TableDefinition {
     primaryKey: Object.freeze(sortColumn === undefined ? { hashColumn } : { hashColumn, sortColumn }),
     state: input.state,
   });
+}
+
+export function checkGenerationId(id: unknown, what: 'table' | 'queue'): void {
+  if (typeof id !== 'string' || !generationIdPattern.test(id)) {
+    throw new SqlError(SqlState.invalidTableDefinition, `${what} generation id "${String(id)}" is not 16 hex digits`);
+  }
 }
 
 function checkColumns(columns: readonly ColumnDefinition[]): void {
@@ -218,40 +224,26 @@ const columnKeys = ['name', 'type', 'notNull', 'defaultExpression'];
 const primaryKeyKeys = ['hashColumn', 'sortColumn'];
 
 /**
- * Decodes and checks catalog bytes. Anything malformed — not JSON, a missing or
- * extra field, a definition that would not pass construction, a non-canonical
- * encoding — is XX001: the catalog word is corrupted, not the user's input.
+ * A table definition from its parsed JSON (compiler/relation-definition.ts parses
+ * and checks the round trip); `corrupted` makes the error for malformed fields.
  */
-export function decodeTableDefinition(bytes: Uint8Array, where: string): TableDefinition {
-  const corrupted = (reason: string): SqlError =>
-    new SqlError(SqlState.dataCorrupted, `catalog entry ${where} is corrupted: ${reason}`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
-    throw corrupted('not UTF-8 JSON');
-  }
-  if (!isRecord(parsed, tableKeys)) throw corrupted('not a definition object');
-  if (parsed['kind'] !== 'table') throw corrupted(`unknown kind ${JSON.stringify(parsed['kind'])}`);
+export function tableFromJson(parsed: unknown, corrupted: (reason: string) => SqlError): TableDefinition {
+  if (!isRecord(parsed, tableKeys)) throw corrupted('not a table definition object');
   const columns = parsed['columns'];
   if (!Array.isArray(columns) || !columns.every((column) => isRecord(column, columnKeys))) {
     throw corrupted('malformed columns');
   }
   if (!isRecord(parsed['primaryKey'], primaryKeyKeys)) throw corrupted('malformed primary key');
-  let definition: TableDefinition;
   try {
-    definition = makeTableDefinition(parsed as unknown as TableDefinition);
+    return makeTableDefinition(parsed as unknown as TableDefinition);
   } catch (error) {
     if (error instanceof SqlError) throw corrupted(error.message);
     throw error;
   }
-  // Construction normalizes; bytes that are not what this definition encodes to
-  // would defeat COMPARE&SWAP, so they count as corruption too.
-  if (Buffer.compare(encodeTableDefinition(definition), bytes) !== 0) throw corrupted('not in canonical form');
-  return definition;
 }
 
-function isRecord(value: unknown, allowedKeys: readonly string[]): value is Record<string, unknown> {
+/** An object (not an array) whose keys are all among `allowedKeys`. */
+export function isRecord(value: unknown, allowedKeys: readonly string[]): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   return Object.keys(value).every((key) => allowedKeys.includes(key));
 }

@@ -23,16 +23,13 @@ import { randomBytes } from 'node:crypto';
 import { SqlError, SqlState, assert } from '../common/sql-error.js';
 import { formatAddress, wordAddress, type WordAddress } from '../store/key.js';
 import type { Memory, ScanCursor } from '../store/memory.js';
-import {
-  checkRelationName,
-  decodeTableDefinition,
-  encodeTableDefinition,
-  makeTableDefinition,
-  type TableDefinition,
-  type TableSpec,
-} from './catalog-definition.js';
+import { checkRelationName, makeTableDefinition, type TableDefinition, type TableSpec } from './catalog-definition.js';
+import { makeQueueDefinition, type QueueDefinition, type QueueSettings } from './queue-definition.js';
+import { decodeRelation, encodeRelation, type RelationDefinition } from './relation-definition.js';
 
 export * from './catalog-definition.js';
+export * from './queue-definition.js';
+export * from './relation-definition.js';
 
 /** The resource holding every catalog word of an account. */
 export const catalogResource = 'dm_catalog';
@@ -75,22 +72,24 @@ export interface CatalogCounters {
   reloads: number;
 }
 
-export type CreateTableResult =
-  | { readonly created: true; readonly definition: TableDefinition }
-  /** IF NOT EXISTS found the name taken: the caller emits a NOTICE. */
-  | { readonly created: false; readonly definition: TableDefinition };
+export type CreateResult<Definition extends RelationDefinition> =
+  | { readonly created: true; readonly definition: Definition }
+  /** IF NOT EXISTS found the name taken (by a table or a queue): the caller emits a NOTICE. */
+  | { readonly created: false; readonly definition: RelationDefinition };
+export type CreateTableResult = CreateResult<TableDefinition>;
 
-export interface DropTableResult {
-  /** False only for IF EXISTS on a missing table: the caller emits a NOTICE. */
+export interface DropResult {
+  /** False only for IF EXISTS on a missing relation: the caller emits a NOTICE. */
   readonly dropped: boolean;
-  /** Row words this call deleted (a resumed or concurrent drop may have deleted others). */
+  /** rnd words this call deleted (a resumed or concurrent drop may have deleted others). */
   readonly rowsDeleted: number;
 }
+export type DropTableResult = DropResult;
 
 /** A cached catalog word: its exact bytes (null: known absent) and what they decode to. */
 interface CacheEntry {
   readonly bytes: Buffer | null;
-  readonly definition: TableDefinition | undefined;
+  readonly definition: RelationDefinition | undefined;
 }
 
 export class Catalog {
@@ -110,7 +109,8 @@ export class Catalog {
 
   /**
    * CREATE TABLE [IF NOT EXISTS]: one COMPARE&SWAP from absent. The loser of a race
-   * (or a name already taken) gets 42P07; a table still being dropped, 55006.
+   * (or a name already taken, by a table or a queue) gets 42P07; a relation still
+   * being dropped, 55006.
    */
   async createTable(account: string, spec: TableSpec, options: { ifNotExists?: boolean } = {}): Promise<CreateTableResult> {
     const definition = makeTableDefinition({
@@ -122,7 +122,21 @@ export class Catalog {
       primaryKey: spec.primaryKey,
       state: 'ready',
     });
-    const bytes = encodeTableDefinition(definition);
+    return this.create(account, definition, options);
+  }
+
+  /** CREATE QUEUE [IF NOT EXISTS], as CREATE TABLE: the same namespace, the same COMPARE&SWAP from absent. */
+  async createQueue(account: string, name: string, settings: QueueSettings, options: { ifNotExists?: boolean } = {}): Promise<CreateResult<QueueDefinition>> {
+    const definition = makeQueueDefinition({ kind: 'queue', name, id: this.generationId(), version: 1, settings, state: 'ready' });
+    return this.create(account, definition, options);
+  }
+
+  private async create<Definition extends RelationDefinition>(
+    account: string,
+    definition: Definition,
+    options: { ifNotExists?: boolean },
+  ): Promise<CreateResult<Definition>> {
+    const bytes = encodeRelation(definition);
     const address = catalogAddress(account, definition.name);
     const result = await this.memory.cas(address, null, bytes);
     if (result.applied) {
@@ -130,9 +144,9 @@ export class Catalog {
       return { created: true, definition };
     }
     assert(result.current !== null, 'a COMPARE&SWAP from absent fails only over a word');
-    const existing = decodeTableDefinition(result.current, describe(account, definition.name));
+    const existing = decodeRelation(result.current, describe(account, definition.name));
     this.remember(address, result.current, existing);
-    if (existing.state === 'dropping') throw beingDropped(definition.name);
+    if (existing.state === 'dropping') throw beingDropped(existing);
     if (options.ifNotExists) return { created: false, definition: existing };
     throw new SqlError(SqlState.duplicateTable, `relation "${definition.name}" already exists`);
   }
@@ -142,8 +156,17 @@ export class Catalog {
    * then remove the definition. Finding 'dropping' (a crashed or concurrent DROP)
    * resumes the deletion, so the operation is idempotent.
    */
-  async dropTable(account: string, name: string, options: { ifExists?: boolean } = {}): Promise<DropTableResult> {
-    checkRelationName(name);
+  dropTable(account: string, name: string, options: { ifExists?: boolean } = {}): Promise<DropResult> {
+    return this.drop(account, name, 'table', options);
+  }
+
+  /** DROP QUEUE [IF EXISTS], as DROP TABLE, deleting the queue's lnr log with its rnd words. */
+  dropQueue(account: string, name: string, options: { ifExists?: boolean } = {}): Promise<DropResult> {
+    return this.drop(account, name, 'queue', options);
+  }
+
+  private async drop(account: string, name: string, kind: RelationDefinition['kind'], options: { ifExists?: boolean }): Promise<DropResult> {
+    checkRelationName(name, kind);
     const address = catalogAddress(account, name);
     const where = describe(account, name);
     let current: Buffer | null = (await this.memory.load(address))?.value ?? null;
@@ -152,23 +175,25 @@ export class Catalog {
       if (current === null) {
         this.remember(address, null, undefined);
         if (options.ifExists) return { dropped: false, rowsDeleted: 0 };
-        throw tableMissing(name);
+        throw relationMissing(kind, name);
       }
-      const definition = decodeTableDefinition(current, where);
+      const definition = decodeRelation(current, where);
+      if (definition.kind !== kind) throw wrongKind(name, kind);
       if (definition.state === 'dropping') {
         dropping = current;
         break;
       }
-      if (attempt >= catalogCasAttemptsMax) throw contended(name);
-      const marked = encodeTableDefinition({ ...definition, state: 'dropping' });
+      if (attempt >= catalogCasAttemptsMax) throw contended(definition);
+      const marked = encodeRelation({ ...definition, state: 'dropping' });
       const result = await this.memory.cas(address, current, marked);
       if (result.applied) dropping = marked;
       else current = result.current;
     }
-    this.remember(address, dropping, decodeTableDefinition(dropping, where));
-    const rowsDeleted = await this.deleteRows(account, name);
+    this.remember(address, dropping, decodeRelation(dropping, where));
+    const rowsDeleted = await this.deleteRows(account, name, kind);
+    if (kind === 'queue') await this.memory.dropLog({ account, resource: name });
     // Failing here means another DROP finished first (and maybe a CREATE followed):
-    // either way this table generation is gone, which is what was asked.
+    // either way this generation is gone, which is what was asked.
     await this.memory.cas(address, dropping, null);
     this.cache.delete(formatAddress(address));
     return { dropped: true, rowsDeleted };
@@ -176,9 +201,15 @@ export class Catalog {
 
   /**
    * The definition of a ready table, or undefined (a table being dropped does not
-   * exist: the caller reports 42P01). A cached definition costs one COMPARE.
+   * exist: the caller reports 42P01; a queue of that name is not a table either).
    */
   async lookupTable(account: string, name: string): Promise<TableDefinition | undefined> {
+    const relation = await this.lookupRelation(account, name);
+    return relation?.kind === 'table' ? relation : undefined;
+  }
+
+  /** The definition of a ready table or queue, or undefined. A cached definition costs one COMPARE. */
+  async lookupRelation(account: string, name: string): Promise<RelationDefinition | undefined> {
     const address = catalogAddress(account, name);
     const key = formatAddress(address);
     const cached = this.cache.get(key);
@@ -193,7 +224,7 @@ export class Catalog {
       this.counters.misses++;
     }
     const bytes = (await this.memory.load(address))?.value ?? null;
-    const definition = bytes === null ? undefined : decodeTableDefinition(bytes, describe(account, name));
+    const definition = bytes === null ? undefined : decodeRelation(bytes, describe(account, name));
     this.remember(address, bytes, definition);
     return readyOnly(definition);
   }
@@ -212,8 +243,8 @@ export class Catalog {
         after,
       });
       for (const word of page.words) {
-        const definition = decodeTableDefinition(word.value, describe(account, word.address.primaryKey));
-        if (definition.state === 'ready') tables.push(definition);
+        const definition = decodeRelation(word.value, describe(account, word.address.primaryKey));
+        if (definition.kind === 'table' && definition.state === 'ready') tables.push(definition);
       }
       after = page.next;
     } while (after !== undefined);
@@ -230,7 +261,7 @@ export class Catalog {
    * finds no row, catching rows written during the previous pass by statements
    * that read the definition before it was marked 'dropping'.
    */
-  private async deleteRows(account: string, name: string): Promise<number> {
+  private async deleteRows(account: string, name: string, kind: RelationDefinition['kind']): Promise<number> {
     let deleted = 0;
     for (let pass = 0; pass < dropPassesMax; pass++) {
       let found = 0;
@@ -253,8 +284,8 @@ export class Catalog {
     }
     throw new SqlError(
       SqlState.objectInUse,
-      `table "${name}" is still being written while it is dropped`,
-      'retry DROP TABLE once the statements writing to it have finished; the table stays dropped meanwhile',
+      `${kind} "${name}" is still being written while it is dropped`,
+      `retry DROP ${kind.toUpperCase()} once the statements writing to it have finished; the ${kind} stays dropped meanwhile`,
     );
   }
 
@@ -264,7 +295,7 @@ export class Catalog {
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
   }
 
-  private remember(address: WordAddress, bytes: Buffer | null, definition: TableDefinition | undefined): void {
+  private remember(address: WordAddress, bytes: Buffer | null, definition: RelationDefinition | undefined): void {
     const key = formatAddress(address);
     this.cache.delete(key); // re-inserting moves the entry to the young end: least recently used goes first
     this.cache.set(key, { bytes, definition });
@@ -280,7 +311,7 @@ export function catalogAddress(account: string, name: string): WordAddress {
   return wordAddress({ account, resource: catalogResource, resourceType: 'rnd', primaryKey: name });
 }
 
-function readyOnly(definition: TableDefinition | undefined): TableDefinition | undefined {
+function readyOnly(definition: RelationDefinition | undefined): RelationDefinition | undefined {
   return definition?.state === 'ready' ? definition : undefined;
 }
 
@@ -288,22 +319,29 @@ function describe(account: string, name: string): string {
   return `"${name}" of account "${account}"`;
 }
 
-function tableMissing(name: string): SqlError {
-  return new SqlError(SqlState.undefinedTable, `table "${name}" does not exist`);
+function relationMissing(kind: RelationDefinition['kind'], name: string): SqlError {
+  return new SqlError(SqlState.undefinedTable, `${kind} "${name}" does not exist`);
 }
 
-function beingDropped(name: string): SqlError {
+/** DROP TABLE of a queue, or DROP QUEUE of a table: PostgreSQL's 42809 `"v" is not a table`, with its hint. */
+function wrongKind(name: string, kind: RelationDefinition['kind']): SqlError {
+  const other = kind === 'table' ? 'queue' : 'table';
+  return new SqlError('42809', `"${name}" is not a ${kind}`, { hint: `Use DROP ${other.toUpperCase()} to remove a ${other}.` });
+}
+
+function beingDropped(definition: RelationDefinition): SqlError {
+  const what = definition.kind;
   return new SqlError(
     SqlState.objectInUse,
-    `table "${name}" is being dropped`,
-    'retry once the DROP TABLE has finished; DROP TABLE resumes an interrupted drop',
+    `${what} "${definition.name}" is being dropped`,
+    `retry once the DROP ${what.toUpperCase()} has finished; DROP ${what.toUpperCase()} resumes an interrupted drop`,
   );
 }
 
-function contended(name: string): SqlError {
+function contended(definition: RelationDefinition): SqlError {
   return new SqlError(
     SqlState.objectInUse,
-    `the definition of table "${name}" kept changing during DROP TABLE`,
+    `the definition of ${definition.kind} "${definition.name}" kept changing during DROP ${definition.kind.toUpperCase()}`,
     'retry the statement',
   );
 }

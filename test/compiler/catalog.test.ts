@@ -10,6 +10,7 @@ import {
   makeTableDefinition,
   tableColumnsMax,
   type ColumnDefinition,
+  type CreateTableResult,
   type RandomSource,
   type TableDefinition,
   type TableSpec,
@@ -36,6 +37,12 @@ function counterRandom(start: number): RandomSource {
     bytes.writeUInt32BE(next++, count - 4);
     return bytes;
   };
+}
+
+/** The table a CREATE TABLE made (or found): these tests make no queues. */
+function tableOf(result: CreateTableResult): TableDefinition {
+  if (result.definition.kind !== 'table') throw new Error(`expected a table, got a ${result.definition.kind}`);
+  return result.definition;
 }
 
 function catalog(start = 1): Catalog {
@@ -134,7 +141,7 @@ describe('the catalog: create, lookup, drop', () => {
   });
 
   it('keeps a sort-key column in the definition', async () => {
-    const { definition } = await catalog().createTable('acme', events);
+    const definition = tableOf(await catalog().createTable('acme', events));
     expect(definition.primaryKey).toEqual({ hashColumn: 0, sortColumn: 1 });
     expect(definition.columns.map((column) => column.notNull)).toEqual([true, true, false]);
     expect(await catalog().lookupTable('acme', 'events')).toEqual(definition);
@@ -235,7 +242,7 @@ describe('the catalog: DROP deletes the rows', () => {
 
   it('resumes a drop interrupted after marking the table dropping, and blocks CREATE meanwhile', async () => {
     const tables = catalog();
-    const { definition } = await tables.createTable('acme', events);
+    const definition = tableOf(await tables.createTable('acme', events));
     await writeRows('acme', 'events', 700);
     // A gateway crashed right after its COMPARE&SWAP to 'dropping'.
     await memory.write(catalogAddress('acme', 'events'), encodeTableDefinition({ ...definition, state: 'dropping' }));
@@ -257,7 +264,7 @@ describe('the catalog: DROP deletes the rows', () => {
   });
 
   it('resumes with IF EXISTS too, and a drop that finds the rows already gone still finishes', async () => {
-    const { definition } = await catalog().createTable('acme', users);
+    const definition = tableOf(await catalog().createTable('acme', users));
     await memory.write(catalogAddress('acme', 'users'), encodeTableDefinition({ ...definition, state: 'dropping' }));
     expect(await catalog().dropTable('acme', 'users', { ifExists: true })).toEqual({ dropped: true, rowsDeleted: 0 });
     expect(await catalog().dropTable('acme', 'users', { ifExists: true })).toEqual({ dropped: false, rowsDeleted: 0 });
@@ -417,7 +424,7 @@ describe('the catalog: names and definitions', () => {
   it('accepts every key-usable type as a key', async () => {
     for (const type of ['int4', 'int8', 'text', 'bytea', 'boolean', 'timestamptz'] as const) {
       const columns: ColumnDefinition[] = [{ name: 'k', type, notNull: false }, { name: 'v', type: 'jsonb', notNull: false }];
-      const { definition } = await catalog().createTable('acme', { name: `t_${type}`, columns, primaryKey: { hashColumn: 0 } });
+      const definition = tableOf(await catalog().createTable('acme', { name: `t_${type}`, columns, primaryKey: { hashColumn: 0 } }));
       expect(definition.columns[0]!.type).toBe(type);
     }
   });
