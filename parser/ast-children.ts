@@ -5,11 +5,15 @@
  * tree holds (parameters, aggregates, column references) without a switch of
  * its own; tests use it to check every node of every parsed tree.
  */
-import type { AstNode, NodeKind, NodeOfKind } from './ast.js';
+import type { AstNode, Expression, NodeKind, NodeOfKind } from './ast.js';
 
 type ChildrenOf = { readonly [K in NodeKind]: (node: NodeOfKind<K>) => readonly (AstNode | null)[] };
 
 const none = (): readonly AstNode[] => [];
+
+/** Clauses the grammar accepts in either order (READ's LIMIT and VISIBILITY), as written. */
+const inSourceOrder = (expressions: readonly (Expression | null)[]): readonly Expression[] =>
+  expressions.filter((expression): expression is Expression => expression !== null).sort((a, b) => a.location - b.location);
 
 const childrenByKind: ChildrenOf = {
   // Statements
@@ -20,6 +24,12 @@ const childrenByKind: ChildrenOf = {
   CreateTableStatement: (node) => [node.table, ...node.columns, ...node.constraints],
   DropTableStatement: (node) => [node.table],
   ExplainStatement: (node) => [node.statement],
+  CreateQueueStatement: (node) => [node.queue, ...node.settings],
+  DropQueueStatement: (node) => [node.queue],
+  EnqueueStatement: (node) => [node.queue, ...node.bodies, ...(node.returning ?? [])],
+  DequeueStatement: (node) => [node.queue, node.limit],
+  ReadStatement: (node) => [node.queue, ...inSourceOrder([node.limit, node.visibility])],
+  AckStatement: (node) => [node.queue, ...node.ids],
   BeginStatement: none,
   CommitStatement: none,
   RollbackStatement: none,
@@ -44,6 +54,7 @@ const childrenByKind: ChildrenOf = {
   OnConflictClause: (node) => [...(node.target ?? []), node.action],
   ColumnDefinition: (node) => [node.type, node.default],
   PrimaryKeyConstraint: (node) => node.columns,
+  QueueSetting: (node) => [node.value],
   SettingValue: none,
   // Expressions
   IntegerLiteral: none,

@@ -16,8 +16,8 @@
  * Names are folded to lower case unless they were quoted, and truncated to
  * 63 bytes (nameBytesMax), as PostgreSQL does.
  *
- * Sections: names and types; expressions; table statements; session statements;
- * the unions.
+ * Sections: names and types; expressions; table statements; queue statements;
+ * session statements; the unions.
  */
 
 export interface SourceSpan {
@@ -37,7 +37,7 @@ export interface Identifier {
   readonly location: number;
 }
 
-/** A table (or, later, queue) name, optionally qualified by a schema. */
+/** A table or queue name, optionally qualified by a schema. */
 export interface TableName {
   readonly kind: 'TableName';
   readonly schema: string | null;
@@ -432,13 +432,81 @@ export interface DropTableStatement {
 }
 
 /** The statements EXPLAIN accepts: those that compile to a program over the memory. */
-export type ExplainableStatement = SelectStatement | InsertStatement | UpdateStatement | DeleteStatement;
+export type ExplainableStatement = SelectStatement | InsertStatement | UpdateStatement | DeleteStatement | QueueDataStatement;
 
 export interface ExplainStatement {
   readonly kind: 'ExplainStatement';
   readonly span: SourceSpan;
   readonly analyze: boolean;
   readonly statement: ExplainableStatement;
+}
+
+// ---------------------------------------------------------------------------
+// Queue statements (DESIGN §5, docs/queues.md)
+
+/** `name = integer` in CREATE QUEUE ... WITH (...): visibility, body_bytes_max, segment_bytes_max; the compiler refuses other names. */
+export interface QueueSetting {
+  readonly kind: 'QueueSetting';
+  /** Folded, as any name. */
+  readonly name: string;
+  /** A sign written before the number is folded into it, as in expressions. */
+  readonly value: IntegerLiteral;
+  /** The setting's name. */
+  readonly location: number;
+}
+
+export interface CreateQueueStatement {
+  readonly kind: 'CreateQueueStatement';
+  readonly span: SourceSpan;
+  readonly ifNotExists: boolean;
+  readonly queue: TableName;
+  /** In the order written; empty without WITH. Repeated names are the compiler's to refuse. */
+  readonly settings: readonly QueueSetting[];
+}
+
+export interface DropQueueStatement {
+  readonly kind: 'DropQueueStatement';
+  readonly span: SourceSpan;
+  readonly ifExists: boolean;
+  readonly queue: TableName;
+}
+
+/** `ENQUEUE INTO q VALUES (body), ... [RETURNING ...]`: one message per row, in order. */
+export interface EnqueueStatement {
+  readonly kind: 'EnqueueStatement';
+  readonly span: SourceSpan;
+  readonly queue: TableName;
+  /** One expression per VALUES row: the message body. */
+  readonly bodies: readonly Expression[];
+  /** Null without RETURNING; the targets are the message's columns (id, enqueued_at, body). */
+  readonly returning: readonly SelectTarget[] | null;
+}
+
+/** `DEQUEUE FROM q [LIMIT n]`: takes messages for good. */
+export interface DequeueStatement {
+  readonly kind: 'DequeueStatement';
+  readonly span: SourceSpan;
+  readonly queue: TableName;
+  /** Null when not written: the compiler's default count. */
+  readonly limit: Expression | null;
+}
+
+/** `READ FROM q [LIMIT n] [VISIBILITY seconds]` (the two clauses in either order): leases messages. */
+export interface ReadStatement {
+  readonly kind: 'ReadStatement';
+  readonly span: SourceSpan;
+  readonly queue: TableName;
+  readonly limit: Expression | null;
+  /** Seconds of the lease; null when not written: the queue's `visibility` setting. */
+  readonly visibility: Expression | null;
+}
+
+/** `ACK q id [, id ...]`: acknowledges leased messages. */
+export interface AckStatement {
+  readonly kind: 'AckStatement';
+  readonly span: SourceSpan;
+  readonly queue: TableName;
+  readonly ids: readonly Expression[];
 }
 
 // ---------------------------------------------------------------------------
@@ -536,8 +604,12 @@ export type SessionStatement =
 /** The statements a frontend answers itself: settings and accounts. */
 export type SessionCommand = SetStatement | ShowStatement | ResetStatement | CreateUserStatement | AlterUserStatement | DropUserStatement;
 
-/** Queue statements (CREATE QUEUE, ENQUEUE, DEQUEUE, READ, ACK) will join as a third group. */
-export type Statement = TableStatement | SessionStatement;
+/** The queue statements that compile to a program (and so may be EXPLAINed). */
+export type QueueDataStatement = EnqueueStatement | DequeueStatement | ReadStatement | AckStatement;
+
+export type QueueStatement = CreateQueueStatement | DropQueueStatement | QueueDataStatement;
+
+export type Statement = TableStatement | QueueStatement | SessionStatement;
 
 /** Every node. Adding one here is what makes the Record<NodeKind, ...> visitors fail to compile until they handle it. */
 export type AstNode =
@@ -558,6 +630,7 @@ export type AstNode =
   | OnConflictClause
   | ColumnDefinition
   | PrimaryKeyConstraint
+  | QueueSetting
   | SettingValue;
 
 export type NodeKind = AstNode['kind'];

@@ -10,7 +10,9 @@
  *
  * The few errors raised here are ones PostgreSQL's grammar raises too, once the
  * words are read: conflicting NULL/NOT NULL, two DEFAULTs, a type whose words do
- * not go together, DO UPDATE without a conflict target.
+ * not go together, DO UPDATE without a conflict target; and, for the queue
+ * statements PostgreSQL does not have, an ENQUEUE row that is not one body and a
+ * queue setting that is not an integer.
  */
 import type { CstNode, IToken } from 'chevrotain';
 import { nameBytesMax } from '../common/limits.js';
@@ -158,7 +160,7 @@ export class AstBuilder extends BaseVisitor implements cst.SqlCstVisitor<unknown
     return this.statementList(tree.children);
   }
 
-  private errorAt(offset: number, message: string, options: { sqlstate?: string; hint?: string } = {}): SqlSyntaxError {
+  private errorAt(offset: number, message: string, options: { sqlstate?: string; detail?: string; hint?: string } = {}): SqlSyntaxError {
     return syntaxErrorAt(this.text, offset, message, options);
   }
 
@@ -175,6 +177,10 @@ export class AstBuilder extends BaseVisitor implements cst.SqlCstVisitor<unknown
     if (c.insertStatement) return this.insertStatement(only(c.insertStatement).children, span);
     if (c.updateStatement) return this.updateStatement(only(c.updateStatement).children, span);
     if (c.deleteStatement) return this.deleteStatement(only(c.deleteStatement).children, span);
+    if (c.enqueueStatement) return this.enqueueStatement(only(c.enqueueStatement).children, span);
+    if (c.dequeueStatement) return this.dequeueStatement(only(c.dequeueStatement).children, span);
+    if (c.readStatement) return this.readStatement(only(c.readStatement).children, span);
+    if (c.ackStatement) return this.ackStatement(only(c.ackStatement).children, span);
     if (c.createStatement) return this.createStatement(only(c.createStatement).children, span);
     if (c.dropStatement) return this.dropStatement(only(c.dropStatement).children, span);
     if (c.alterStatement) return this.alterStatement(only(c.alterStatement).children, span);
@@ -227,7 +233,7 @@ export class AstBuilder extends BaseVisitor implements cst.SqlCstVisitor<unknown
   }
 
   alias(c: cst.AliasCstChildren): string {
-    return nameOf(only(c.Label ?? c.Identifier ?? c.QuotedIdentifier));
+    return nameOf(only(c.Label ?? c.Identifier ?? c.QuotedIdentifier ?? c.BareAliasKeyword));
   }
 
   fromClause(c: cst.FromClauseCstChildren): ast.TableReference {
@@ -373,11 +379,95 @@ export class AstBuilder extends BaseVisitor implements cst.SqlCstVisitor<unknown
   }
 
   // -------------------------------------------------------------------------
+  // ENQUEUE, DEQUEUE, READ, ACK
+
+  enqueueStatement(c: cst.EnqueueStatementCstChildren, span: ast.SourceSpan): ast.EnqueueStatement {
+    return freeze({
+      kind: 'EnqueueStatement',
+      span,
+      queue: this.tableName(only(c.tableName).children),
+      bodies: list(c.enqueueRow.map((node) => this.enqueueRow(node.children))),
+      returning: c.returningClause ? this.returningClause(only(c.returningClause).children) : null,
+    });
+  }
+
+  enqueueRow(c: cst.EnqueueRowCstChildren): ast.Expression {
+    const values = c.expression ?? [];
+    if (values.length !== 1) {
+      throw this.errorAt(only(c.LeftParenthesis).startOffset, 'each row of ENQUEUE must hold exactly one value, the message body', {
+        detail: values.length === 0 ? 'This row is empty.' : `This row holds ${values.length} values.`,
+        hint: "Write one row per message: ENQUEUE INTO jobs VALUES ('first'), ('second').",
+      });
+    }
+    return this.expression(only(values).children);
+  }
+
+  dequeueStatement(c: cst.DequeueStatementCstChildren, span: ast.SourceSpan): ast.DequeueStatement {
+    return freeze({
+      kind: 'DequeueStatement',
+      span,
+      queue: this.tableName(only(c.tableName).children),
+      limit: c.queueLimitClause ? this.queueLimitClause(only(c.queueLimitClause).children) : null,
+    });
+  }
+
+  readStatement(c: cst.ReadStatementCstChildren, span: ast.SourceSpan): ast.ReadStatement {
+    return freeze({
+      kind: 'ReadStatement',
+      span,
+      queue: this.tableName(only(c.tableName).children),
+      limit: c.queueLimitClause ? this.queueLimitClause(only(c.queueLimitClause).children) : null,
+      visibility: c.visibilityClause ? this.visibilityClause(only(c.visibilityClause).children) : null,
+    });
+  }
+
+  queueLimitClause(c: cst.QueueLimitClauseCstChildren): ast.Expression {
+    return this.expression(only(c.expression).children);
+  }
+
+  visibilityClause(c: cst.VisibilityClauseCstChildren): ast.Expression {
+    return this.expression(only(c.expression).children);
+  }
+
+  ackStatement(c: cst.AckStatementCstChildren, span: ast.SourceSpan): ast.AckStatement {
+    return freeze({
+      kind: 'AckStatement',
+      span,
+      queue: this.tableName(only(c.tableName).children),
+      ids: list(c.expression.map((node) => this.expression(node.children))),
+    });
+  }
+
+  // -------------------------------------------------------------------------
   // CREATE, DROP, ALTER
 
-  createStatement(c: cst.CreateStatementCstChildren, span: ast.SourceSpan): ast.CreateTableStatement | ast.CreateUserStatement {
+  createStatement(c: cst.CreateStatementCstChildren, span: ast.SourceSpan): ast.CreateTableStatement | ast.CreateUserStatement | ast.CreateQueueStatement {
     if (c.createTable) return this.createTable(only(c.createTable).children, span);
+    if (c.createQueue) return this.createQueue(only(c.createQueue).children, span);
     return this.createUser(only(c.createUser).children, span);
+  }
+
+  createQueue(c: cst.CreateQueueCstChildren, span: ast.SourceSpan): ast.CreateQueueStatement {
+    return freeze({
+      kind: 'CreateQueueStatement',
+      span,
+      ifNotExists: c.If !== undefined,
+      queue: this.tableName(only(c.tableName).children),
+      settings: list((c.queueSetting ?? []).map((node) => this.queueSetting(node.children))),
+    });
+  }
+
+  /** A non-integer value gets PostgreSQL's message for a storage parameter (reloption) of integer type. */
+  queueSetting(c: cst.QueueSettingCstChildren): ast.QueueSetting {
+    const nameToken = only(c.Name);
+    const name = nameOf(nameToken);
+    const number = only(only(c.signedNumber).children.NumberLiteral);
+    const { text, location } = this.signedNumber(only(c.signedNumber).children);
+    if ((number.payload as token.NumberPayload).form !== 'integer') {
+      throw this.errorAt(location, `invalid value for integer option "${name}": ${text}`, { sqlstate: SqlState.invalidParameterValue });
+    }
+    const value: ast.IntegerLiteral = freeze({ kind: 'IntegerLiteral', text, value: BigInt(text), location });
+    return freeze({ kind: 'QueueSetting', name, value, location: nameToken.startOffset });
   }
 
   createTable(c: cst.CreateTableCstChildren, span: ast.SourceSpan): ast.CreateTableStatement {
@@ -450,9 +540,14 @@ export class AstBuilder extends BaseVisitor implements cst.SqlCstVisitor<unknown
     return freeze({ kind: 'CreateUserStatement', span, name: nameOf(only(c.Name)), password: c.StringLiteral ? textPayload(only(c.StringLiteral)) : null });
   }
 
-  dropStatement(c: cst.DropStatementCstChildren, span: ast.SourceSpan): ast.DropTableStatement | ast.DropUserStatement {
+  dropStatement(c: cst.DropStatementCstChildren, span: ast.SourceSpan): ast.DropTableStatement | ast.DropUserStatement | ast.DropQueueStatement {
     if (c.dropTable) return this.dropTable(only(c.dropTable).children, span);
+    if (c.dropQueue) return this.dropQueue(only(c.dropQueue).children, span);
     return this.dropUser(only(c.dropUser).children, span);
+  }
+
+  dropQueue(c: cst.DropQueueCstChildren, span: ast.SourceSpan): ast.DropQueueStatement {
+    return freeze({ kind: 'DropQueueStatement', span, ifExists: c.ifExists !== undefined, queue: this.tableName(only(c.tableName).children) });
   }
 
   dropTable(c: cst.DropTableCstChildren, span: ast.SourceSpan): ast.DropTableStatement {
@@ -488,6 +583,10 @@ export class AstBuilder extends BaseVisitor implements cst.SqlCstVisitor<unknown
     if (c.selectStatement) return this.selectStatement(only(c.selectStatement).children, span);
     if (c.insertStatement) return this.insertStatement(only(c.insertStatement).children, span);
     if (c.updateStatement) return this.updateStatement(only(c.updateStatement).children, span);
+    if (c.enqueueStatement) return this.enqueueStatement(only(c.enqueueStatement).children, span);
+    if (c.dequeueStatement) return this.dequeueStatement(only(c.dequeueStatement).children, span);
+    if (c.readStatement) return this.readStatement(only(c.readStatement).children, span);
+    if (c.ackStatement) return this.ackStatement(only(c.ackStatement).children, span);
     return this.deleteStatement(only(c.deleteStatement).children, span);
   }
 

@@ -24,6 +24,10 @@ export type StatementCstChildren = {
   insertStatement?: InsertStatementCstNode[];
   updateStatement?: UpdateStatementCstNode[];
   deleteStatement?: DeleteStatementCstNode[];
+  enqueueStatement?: EnqueueStatementCstNode[];
+  dequeueStatement?: DequeueStatementCstNode[];
+  readStatement?: ReadStatementCstNode[];
+  ackStatement?: AckStatementCstNode[];
   createStatement?: CreateStatementCstNode[];
   dropStatement?: DropStatementCstNode[];
   alterStatement?: AlterStatementCstNode[];
@@ -87,6 +91,7 @@ export type AliasCstChildren = {
   Label?: IToken[];
   Identifier?: IToken[];
   QuotedIdentifier?: IToken[];
+  BareAliasKeyword?: IToken[];
 };
 
 export interface FromClauseCstNode extends CstNode {
@@ -334,6 +339,90 @@ export type DeleteStatementCstChildren = {
   returningClause?: ReturningClauseCstNode[];
 };
 
+export interface EnqueueStatementCstNode extends CstNode {
+  name: "enqueueStatement";
+  children: EnqueueStatementCstChildren;
+}
+
+export type EnqueueStatementCstChildren = {
+  Enqueue: IToken[];
+  Into: IToken[];
+  tableName: TableNameCstNode[];
+  Values: IToken[];
+  enqueueRow: EnqueueRowCstNode[];
+  Comma?: IToken[];
+  returningClause?: ReturningClauseCstNode[];
+};
+
+export interface EnqueueRowCstNode extends CstNode {
+  name: "enqueueRow";
+  children: EnqueueRowCstChildren;
+}
+
+export type EnqueueRowCstChildren = {
+  LeftParenthesis: IToken[];
+  expression?: ExpressionCstNode[];
+  Comma?: IToken[];
+  RightParenthesis: IToken[];
+};
+
+export interface DequeueStatementCstNode extends CstNode {
+  name: "dequeueStatement";
+  children: DequeueStatementCstChildren;
+}
+
+export type DequeueStatementCstChildren = {
+  Dequeue: IToken[];
+  From: IToken[];
+  tableName: TableNameCstNode[];
+  queueLimitClause?: QueueLimitClauseCstNode[];
+};
+
+export interface ReadStatementCstNode extends CstNode {
+  name: "readStatement";
+  children: ReadStatementCstChildren;
+}
+
+export type ReadStatementCstChildren = {
+  Read: IToken[];
+  From: IToken[];
+  tableName: TableNameCstNode[];
+  queueLimitClause?: (QueueLimitClauseCstNode)[];
+  visibilityClause?: (VisibilityClauseCstNode)[];
+};
+
+export interface QueueLimitClauseCstNode extends CstNode {
+  name: "queueLimitClause";
+  children: QueueLimitClauseCstChildren;
+}
+
+export type QueueLimitClauseCstChildren = {
+  Limit: IToken[];
+  expression: ExpressionCstNode[];
+};
+
+export interface VisibilityClauseCstNode extends CstNode {
+  name: "visibilityClause";
+  children: VisibilityClauseCstChildren;
+}
+
+export type VisibilityClauseCstChildren = {
+  Visibility: IToken[];
+  expression: ExpressionCstNode[];
+};
+
+export interface AckStatementCstNode extends CstNode {
+  name: "ackStatement";
+  children: AckStatementCstChildren;
+}
+
+export type AckStatementCstChildren = {
+  Ack: IToken[];
+  tableName: TableNameCstNode[];
+  expression: ExpressionCstNode[];
+  Comma?: IToken[];
+};
+
 export interface CreateStatementCstNode extends CstNode {
   name: "createStatement";
   children: CreateStatementCstChildren;
@@ -343,6 +432,7 @@ export type CreateStatementCstChildren = {
   Create: IToken[];
   createTable?: CreateTableCstNode[];
   createUser?: CreateUserCstNode[];
+  createQueue?: CreateQueueCstNode[];
 };
 
 export interface CreateTableCstNode extends CstNode {
@@ -421,6 +511,35 @@ export type CreateUserCstChildren = {
   StringLiteral?: IToken[];
 };
 
+export interface CreateQueueCstNode extends CstNode {
+  name: "createQueue";
+  children: CreateQueueCstChildren;
+}
+
+export type CreateQueueCstChildren = {
+  Queue: IToken[];
+  If?: IToken[];
+  Not?: IToken[];
+  Exists?: IToken[];
+  tableName: TableNameCstNode[];
+  With?: IToken[];
+  LeftParenthesis?: IToken[];
+  queueSetting?: QueueSettingCstNode[];
+  Comma?: IToken[];
+  RightParenthesis?: IToken[];
+};
+
+export interface QueueSettingCstNode extends CstNode {
+  name: "queueSetting";
+  children: QueueSettingCstChildren;
+}
+
+export type QueueSettingCstChildren = {
+  Name: IToken[];
+  Equals: IToken[];
+  signedNumber: SignedNumberCstNode[];
+};
+
 export interface DropStatementCstNode extends CstNode {
   name: "dropStatement";
   children: DropStatementCstChildren;
@@ -430,6 +549,7 @@ export type DropStatementCstChildren = {
   Drop: IToken[];
   dropTable?: DropTableCstNode[];
   dropUser?: DropUserCstNode[];
+  dropQueue?: DropQueueCstNode[];
 };
 
 export interface DropTableCstNode extends CstNode {
@@ -452,6 +572,17 @@ export type DropUserCstChildren = {
   User: IToken[];
   ifExists?: IfExistsCstNode[];
   Name: IToken[];
+};
+
+export interface DropQueueCstNode extends CstNode {
+  name: "dropQueue";
+  children: DropQueueCstChildren;
+}
+
+export type DropQueueCstChildren = {
+  Queue: IToken[];
+  ifExists?: IfExistsCstNode[];
+  tableName: TableNameCstNode[];
 };
 
 export interface IfExistsCstNode extends CstNode {
@@ -508,6 +639,10 @@ export type ExplainableStatementCstChildren = {
   insertStatement?: InsertStatementCstNode[];
   updateStatement?: UpdateStatementCstNode[];
   deleteStatement?: DeleteStatementCstNode[];
+  enqueueStatement?: EnqueueStatementCstNode[];
+  dequeueStatement?: DequeueStatementCstNode[];
+  readStatement?: ReadStatementCstNode[];
+  ackStatement?: AckStatementCstNode[];
 };
 
 export interface BeginStatementCstNode extends CstNode {
@@ -974,6 +1109,13 @@ export interface SqlCstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   returningClause(children: ReturningClauseCstChildren, param?: IN): OUT;
   updateStatement(children: UpdateStatementCstChildren, param?: IN): OUT;
   deleteStatement(children: DeleteStatementCstChildren, param?: IN): OUT;
+  enqueueStatement(children: EnqueueStatementCstChildren, param?: IN): OUT;
+  enqueueRow(children: EnqueueRowCstChildren, param?: IN): OUT;
+  dequeueStatement(children: DequeueStatementCstChildren, param?: IN): OUT;
+  readStatement(children: ReadStatementCstChildren, param?: IN): OUT;
+  queueLimitClause(children: QueueLimitClauseCstChildren, param?: IN): OUT;
+  visibilityClause(children: VisibilityClauseCstChildren, param?: IN): OUT;
+  ackStatement(children: AckStatementCstChildren, param?: IN): OUT;
   createStatement(children: CreateStatementCstChildren, param?: IN): OUT;
   createTable(children: CreateTableCstChildren, param?: IN): OUT;
   tableElement(children: TableElementCstChildren, param?: IN): OUT;
@@ -981,9 +1123,12 @@ export interface SqlCstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   columnConstraint(children: ColumnConstraintCstChildren, param?: IN): OUT;
   primaryKeyConstraint(children: PrimaryKeyConstraintCstChildren, param?: IN): OUT;
   createUser(children: CreateUserCstChildren, param?: IN): OUT;
+  createQueue(children: CreateQueueCstChildren, param?: IN): OUT;
+  queueSetting(children: QueueSettingCstChildren, param?: IN): OUT;
   dropStatement(children: DropStatementCstChildren, param?: IN): OUT;
   dropTable(children: DropTableCstChildren, param?: IN): OUT;
   dropUser(children: DropUserCstChildren, param?: IN): OUT;
+  dropQueue(children: DropQueueCstChildren, param?: IN): OUT;
   ifExists(children: IfExistsCstChildren, param?: IN): OUT;
   alterStatement(children: AlterStatementCstChildren, param?: IN): OUT;
   alterUser(children: AlterUserCstChildren, param?: IN): OUT;

@@ -37,7 +37,13 @@ const nodeDocs: Readonly<Record<NodeKind, readonly [group: NodeGroup, descriptio
   DeleteStatement: ['statement', 'DELETE FROM table [alias] [WHERE] [RETURNING].'],
   CreateTableStatement: ['statement', 'CREATE TABLE [IF NOT EXISTS] table (columns and PRIMARY KEY (...)).'],
   DropTableStatement: ['statement', 'DROP TABLE [IF EXISTS] table.'],
-  ExplainStatement: ['statement', 'EXPLAIN [ANALYZE] of a SELECT, INSERT, UPDATE or DELETE.'],
+  ExplainStatement: ['statement', 'EXPLAIN [ANALYZE] of a SELECT, INSERT, UPDATE, DELETE, ENQUEUE, DEQUEUE, READ or ACK.'],
+  CreateQueueStatement: ['statement', 'CREATE QUEUE [IF NOT EXISTS] queue [WITH (setting = integer, ...)].'],
+  DropQueueStatement: ['statement', 'DROP QUEUE [IF EXISTS] queue.'],
+  EnqueueStatement: ['statement', 'ENQUEUE INTO queue VALUES (body), ... [RETURNING ...]: exactly one value per row.'],
+  DequeueStatement: ['statement', 'DEQUEUE FROM queue [LIMIT n] (no LIMIT ALL).'],
+  ReadStatement: ['statement', 'READ FROM queue [LIMIT n] [VISIBILITY seconds], the two clauses in either order, each at most once.'],
+  AckStatement: ['statement', 'ACK queue id [, id ...].'],
   BeginStatement: ['statement', 'BEGIN [TRANSACTION | WORK], START TRANSACTION.'],
   CommitStatement: ['statement', 'COMMIT or END [TRANSACTION | WORK].'],
   RollbackStatement: ['statement', 'ROLLBACK or ABORT [TRANSACTION | WORK].'],
@@ -61,6 +67,7 @@ const nodeDocs: Readonly<Record<NodeKind, readonly [group: NodeGroup, descriptio
   OnConflictClause: ['part', 'ON CONFLICT [(columns)] and its action.'],
   ColumnDefinition: ['part', 'A column of CREATE TABLE: name, type, PRIMARY KEY, NOT NULL | NULL, DEFAULT.'],
   PrimaryKeyConstraint: ['part', 'PRIMARY KEY (hash column [, sort column]) as a table element.'],
+  QueueSetting: ['part', 'One `name = integer` of CREATE QUEUE ... WITH (...) (visibility, body_bytes_max, segment_bytes_max; the compiler checks the name).'],
   SettingValue: ['part', 'One value of SET: a word, a string or a signed number, as text.'],
   IntegerLiteral: ['expression', 'An integer: its text and its exact value as a bigint (a folded unary minus included).'],
   NumericLiteral: ['expression', 'A number with a point or an exponent, kept as text.'],
@@ -104,6 +111,7 @@ const terminalNames = new Map<TokenType, string>([
   [token.NumberLiteral, 'number'],
   [token.Parameter, 'parameter'],
   [token.SqlValueFunctionKeyword, 'sql-value-function'],
+  [token.BareAliasKeyword, 'bare-alias-keyword'],
   [token.ComparisonOperator, 'comparison-operator'],
   [token.AdditiveOperator, 'sign'],
   [token.MultiplicativeOperator, 'multiplicative-operator'],
@@ -206,6 +214,10 @@ ${keywordList(token.reservedKeywords)}
 Unreserved, also usable as names (a column may be called \`key\` or \`time\`):
 ${keywordList(token.unreservedKeywords)}
 
+Of these, the ones that may also be an alias without \`AS\` (\`<bare-alias-keyword>\`: \`SELECT 1 read\`,
+\`FROM jobs ack\`), as PostgreSQL's bare labels may; they were identifiers before they were keywords:
+${keywordList(token.bareAliasKeywords)}
+
 Type names are not keywords; \`TypeName.name\` is PostgreSQL's canonical name: \`int\`, \`integer\` → \`int4\`;
 \`smallint\` → \`int2\`; \`bigint\` → \`int8\`; \`real\` → \`float4\`; \`float\`, \`double precision\` → \`float8\`;
 \`boolean\` → \`bool\`; \`varchar\`, \`character varying\` → \`varchar\`; \`char\`, \`character\` → \`bpchar\`;
@@ -247,6 +259,8 @@ Every error is an \`SqlSyntaxError\` (an \`SqlError\`) with PostgreSQL's message
   \`precision for type float must be ...\` (22023) for \`float(p)\`.
 * \`conflicting NULL/NOT NULL declarations\`, \`multiple default values specified\`, and \`ON CONFLICT DO UPDATE
   requires inference specification or constraint name\` (42601), raised while building the AST, as PostgreSQL does.
+* \`each row of ENQUEUE must hold exactly one value, the message body\` (42601, at the row), and
+  \`invalid value for integer option "visibility": 1.5\` (22023) for a queue setting that is not an integer.
 * \`stack depth limit exceeded\` (54001): parentheses and CASE nest at most ${nestingDepthMax} deep.
 * Past ${expectedTokensPrefixMax} tokens into a statement, a syntax error carries no \`Expected ...\` detail (computing it
   would cost more than the parse).
@@ -261,9 +275,9 @@ The start rule is \`statementList\`.
 ${renderGrammarEbnf()}
 \`\`\`
 
-Queue statements (CREATE QUEUE, DROP QUEUE, ENQUEUE, DEQUEUE, READ, ACK) are not parsed yet; each will be
-one more alternative of \`statement\`, \`createStatement\`, \`dropStatement\` and \`explainableStatement\`,
-and their words unreserved keywords, so no rule above changes shape.
+The queue statements (CREATE QUEUE, DROP QUEUE, ENQUEUE, DEQUEUE, READ, ACK; docs/queues.md) name the queue
+with \`tableName\`. An \`enqueueRow\` parses any number of values so that a row of other than one gets its own
+message. READ takes LIMIT and VISIBILITY in either order, each at most once.
 
 ## AST nodes
 

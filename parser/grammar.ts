@@ -8,11 +8,11 @@
  * - Every decision is made on the first token where it can be (CREATE then TABLE
  *   or USER, not CREATE TABLE against CREATE USER), so a syntax error points at
  *   the token PostgreSQL would name: `CREATE FOO` fails at FOO.
- * - A statement starts with its own keyword, so queue statements (CREATE QUEUE,
- *   DROP QUEUE, ENQUEUE, DEQUEUE, READ, ACK) slot in as one alternative each in
- *   `statement`, `createStatement` and `dropStatement`, and in
- *   `explainableStatement`; their new words join as unreserved keywords, so no
- *   existing name stops working.
+ * - A statement starts with its own keyword, so the queue statements (CREATE QUEUE,
+ *   DROP QUEUE, ENQUEUE, DEQUEUE, READ, ACK) are one alternative each in
+ *   `statement`, `createStatement` and `dropStatement` (and the data ones in
+ *   `explainableStatement`); their words are unreserved keywords that may also be
+ *   an alias without AS, so no existing name or alias stops working.
  * - Expressions have one rule per PostgreSQL precedence level, loosest first:
  *   OR, AND, NOT, IS, comparison, BETWEEN/IN/LIKE, other operators (`||`, `->>`),
  *   `+ -`, `* / %`, `^`, unary `+ -`, `::`, primary. Comparison and
@@ -63,6 +63,10 @@ export class SqlGrammar extends CstParser {
       { ALT: () => this.SUBRULE(this.insertStatement) },
       { ALT: () => this.SUBRULE(this.updateStatement) },
       { ALT: () => this.SUBRULE(this.deleteStatement) },
+      { ALT: () => this.SUBRULE(this.enqueueStatement) },
+      { ALT: () => this.SUBRULE(this.dequeueStatement) },
+      { ALT: () => this.SUBRULE(this.readStatement) },
+      { ALT: () => this.SUBRULE(this.ackStatement) },
       { ALT: () => this.SUBRULE(this.createStatement) },
       { ALT: () => this.SUBRULE(this.dropStatement) },
       { ALT: () => this.SUBRULE(this.alterStatement) },
@@ -115,7 +119,10 @@ export class SqlGrammar extends CstParser {
     ]);
   });
 
-  /** After AS any word is a label, even a reserved keyword; without AS only a plain or quoted identifier. */
+  /**
+   * After AS any word is a label, even a reserved keyword; without AS a plain or quoted
+   * identifier, or one of the keywords that may be a bare alias (tokens.ts, BareAliasKeyword).
+   */
   readonly alias = this.RULE('alias', () => {
     this.OR([
       {
@@ -126,6 +133,7 @@ export class SqlGrammar extends CstParser {
       },
       { ALT: () => this.CONSUME(token.Identifier) },
       { ALT: () => this.CONSUME(token.QuotedIdentifier) },
+      { ALT: () => this.CONSUME(token.BareAliasKeyword) },
     ]);
   });
 
@@ -287,11 +295,85 @@ export class SqlGrammar extends CstParser {
   });
 
   // -------------------------------------------------------------------------
+  // ENQUEUE, DEQUEUE, READ, ACK (CREATE and DROP QUEUE are with the other DDL)
+
+  readonly enqueueStatement = this.RULE('enqueueStatement', () => {
+    this.CONSUME(token.Enqueue);
+    this.CONSUME(token.Into);
+    this.SUBRULE(this.tableName);
+    this.CONSUME(token.Values);
+    this.AT_LEAST_ONE_SEP({ SEP: token.Comma, DEF: () => this.SUBRULE(this.enqueueRow) });
+    this.OPTION(() => this.SUBRULE(this.returningClause));
+  });
+
+  /**
+   * A row holds one body, but any number of expressions parse here so that
+   * cst-to-ast.ts can say what is wrong with a row of two, rather than the
+   * grammar pointing at a comma.
+   */
+  readonly enqueueRow = this.RULE('enqueueRow', () => {
+    this.CONSUME(token.LeftParenthesis);
+    this.MANY_SEP({ SEP: token.Comma, DEF: () => this.SUBRULE(this.expression) });
+    this.CONSUME(token.RightParenthesis);
+  });
+
+  readonly dequeueStatement = this.RULE('dequeueStatement', () => {
+    this.CONSUME(token.Dequeue);
+    this.CONSUME(token.From);
+    this.SUBRULE(this.tableName);
+    this.OPTION(() => this.SUBRULE(this.queueLimitClause));
+  });
+
+  /** LIMIT and VISIBILITY, each at most once, in either order. */
+  readonly readStatement = this.RULE('readStatement', () => {
+    this.CONSUME(token.Read);
+    this.CONSUME(token.From);
+    this.SUBRULE(this.tableName);
+    this.OPTION(() =>
+      this.OR([
+        {
+          ALT: () => {
+            this.SUBRULE(this.queueLimitClause);
+            this.OPTION2(() => this.SUBRULE(this.visibilityClause));
+          },
+        },
+        {
+          ALT: () => {
+            this.SUBRULE2(this.visibilityClause);
+            this.OPTION3(() => this.SUBRULE2(this.queueLimitClause));
+          },
+        },
+      ]),
+    );
+  });
+
+  /** Unlike SELECT's, no LIMIT ALL: an absent LIMIT has its own meaning for a queue (the compiler's default). */
+  readonly queueLimitClause = this.RULE('queueLimitClause', () => {
+    this.CONSUME(token.Limit);
+    this.SUBRULE(this.expression);
+  });
+
+  readonly visibilityClause = this.RULE('visibilityClause', () => {
+    this.CONSUME(token.Visibility);
+    this.SUBRULE(this.expression);
+  });
+
+  readonly ackStatement = this.RULE('ackStatement', () => {
+    this.CONSUME(token.Ack);
+    this.SUBRULE(this.tableName);
+    this.AT_LEAST_ONE_SEP({ SEP: token.Comma, DEF: () => this.SUBRULE(this.expression) });
+  });
+
+  // -------------------------------------------------------------------------
   // CREATE, DROP, ALTER
 
   readonly createStatement = this.RULE('createStatement', () => {
     this.CONSUME(token.Create);
-    this.OR([{ ALT: () => this.SUBRULE(this.createTable) }, { ALT: () => this.SUBRULE(this.createUser) }]);
+    this.OR([
+      { ALT: () => this.SUBRULE(this.createTable) },
+      { ALT: () => this.SUBRULE(this.createUser) },
+      { ALT: () => this.SUBRULE(this.createQueue) },
+    ]);
   });
 
   readonly createTable = this.RULE('createTable', () => {
@@ -358,9 +440,36 @@ export class SqlGrammar extends CstParser {
     });
   });
 
+  /** `QUEUE [IF NOT EXISTS] name [WITH (setting = integer, ...)]`; which settings exist is the compiler's call. */
+  readonly createQueue = this.RULE('createQueue', () => {
+    this.CONSUME(token.Queue);
+    this.OPTION(() => {
+      this.CONSUME(token.If);
+      this.CONSUME(token.Not);
+      this.CONSUME(token.Exists);
+    });
+    this.SUBRULE(this.tableName);
+    this.OPTION2(() => {
+      this.CONSUME(token.With);
+      this.CONSUME(token.LeftParenthesis);
+      this.AT_LEAST_ONE_SEP({ SEP: token.Comma, DEF: () => this.SUBRULE(this.queueSetting) });
+      this.CONSUME(token.RightParenthesis);
+    });
+  });
+
+  readonly queueSetting = this.RULE('queueSetting', () => {
+    this.CONSUME(token.Name);
+    this.CONSUME(token.Equals);
+    this.SUBRULE(this.signedNumber);
+  });
+
   readonly dropStatement = this.RULE('dropStatement', () => {
     this.CONSUME(token.Drop);
-    this.OR([{ ALT: () => this.SUBRULE(this.dropTable) }, { ALT: () => this.SUBRULE(this.dropUser) }]);
+    this.OR([
+      { ALT: () => this.SUBRULE(this.dropTable) },
+      { ALT: () => this.SUBRULE(this.dropUser) },
+      { ALT: () => this.SUBRULE(this.dropQueue) },
+    ]);
   });
 
   readonly dropTable = this.RULE('dropTable', () => {
@@ -373,6 +482,12 @@ export class SqlGrammar extends CstParser {
     this.CONSUME(token.User);
     this.OPTION(() => this.SUBRULE(this.ifExists));
     this.CONSUME(token.Name);
+  });
+
+  readonly dropQueue = this.RULE('dropQueue', () => {
+    this.CONSUME(token.Queue);
+    this.OPTION(() => this.SUBRULE(this.ifExists));
+    this.SUBRULE(this.tableName);
   });
 
   readonly ifExists = this.RULE('ifExists', () => {
@@ -408,6 +523,10 @@ export class SqlGrammar extends CstParser {
       { ALT: () => this.SUBRULE(this.insertStatement) },
       { ALT: () => this.SUBRULE(this.updateStatement) },
       { ALT: () => this.SUBRULE(this.deleteStatement) },
+      { ALT: () => this.SUBRULE(this.enqueueStatement) },
+      { ALT: () => this.SUBRULE(this.dequeueStatement) },
+      { ALT: () => this.SUBRULE(this.readStatement) },
+      { ALT: () => this.SUBRULE(this.ackStatement) },
     ]);
   });
 

@@ -240,7 +240,7 @@ function describeExpected(allowed: readonly TokenType[]): string | undefined {
     else if (expectsOperator && operatorContinuations.has(type)) words.push('an operator');
     else if (type === token.Semicolon) words.push("';'", 'the end of the input');
     // Only an alias without AS is a bare identifier rather than any name.
-    else if (type === token.Identifier || type === token.QuotedIdentifier) words.push('an alias');
+    else if (type === token.Identifier || type === token.QuotedIdentifier || type === token.BareAliasKeyword) words.push('an alias');
     else words.push(type.LABEL ?? type.name);
   }
   const listed = [...new Set(words)];

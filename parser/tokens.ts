@@ -431,6 +431,13 @@ function matchGenericOperator(text: string, offset: number): CustomPatternMatche
 export const Name = createToken({ name: 'Name', pattern: Lexer.NA, label: 'a name' });
 /** Category of every name and every keyword, reserved or not: what may follow AS in an alias (PostgreSQL's ColLabel). */
 export const Label = createToken({ name: 'Label', pattern: Lexer.NA, label: 'a name' });
+/**
+ * Category of the unreserved keywords that may also be an alias without AS (`SELECT 1 read`,
+ * `FROM jobs ack`), as PostgreSQL's bare labels may. Only words that were plain identifiers
+ * before they became keywords are in it (the queue words), so no alias that worked stops working;
+ * none of them can follow a select target or a table reference, so the grammar stays unambiguous.
+ */
+export const BareAliasKeyword = createToken({ name: 'BareAliasKeyword', pattern: Lexer.NA, label: 'an alias' });
 /** Category of CURRENT_TIMESTAMP, CURRENT_USER and the other functions written without parentheses. */
 export const SqlValueFunctionKeyword = createToken({ name: 'SqlValueFunctionKeyword', pattern: Lexer.NA, label: 'a SQL value function' });
 export const ComparisonOperator = createToken({ name: 'ComparisonOperator', pattern: Lexer.NA, label: 'a comparison operator' });
@@ -479,7 +486,7 @@ export const NumberLiteral = createToken({
 
 export const Identifier = createToken({ name: 'Identifier', pattern: identifierPattern, categories: [Name, Label], label: 'an identifier' });
 
-type KeywordClass = 'reserved' | 'unreserved' | 'sqlValueFunction';
+type KeywordClass = 'reserved' | 'unreserved' | 'unreservedBareAlias' | 'sqlValueFunction';
 
 /**
  * Reserved keywords (PostgreSQL's reserved and type_func_name classes, plus BETWEEN)
@@ -489,7 +496,13 @@ type KeywordClass = 'reserved' | 'unreserved' | 'sqlValueFunction';
  */
 function keyword(name: string, keywordClass: KeywordClass, pattern?: RegExp): TokenType {
   const label = name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
-  const categories = keywordClass === 'unreserved' ? [Name, Label] : keywordClass === 'sqlValueFunction' ? [SqlValueFunctionKeyword, Label] : [Label];
+  const categoriesByClass: Record<KeywordClass, TokenType[]> = {
+    reserved: [Label],
+    unreserved: [Name, Label],
+    unreservedBareAlias: [Name, Label, BareAliasKeyword],
+    sqlValueFunction: [SqlValueFunctionKeyword, Label],
+  };
+  const categories = categoriesByClass[keywordClass];
   return createToken({
     name,
     pattern: pattern ?? new RegExp(label.toLowerCase(), 'i'),
@@ -500,6 +513,7 @@ function keyword(name: string, keywordClass: KeywordClass, pattern?: RegExp): To
 }
 
 export const Abort = keyword('Abort', 'unreserved');
+export const Ack = keyword('Ack', 'unreservedBareAlias');
 export const All = keyword('All', 'reserved');
 export const Alter = keyword('Alter', 'unreserved');
 export const Analyze = keyword('Analyze', 'reserved', /analy[sz]e/i);
@@ -526,12 +540,14 @@ export const CurrentTimestamp = keyword('CurrentTimestamp', 'sqlValueFunction');
 export const CurrentUser = keyword('CurrentUser', 'sqlValueFunction');
 export const Default = keyword('Default', 'reserved');
 export const Delete = keyword('Delete', 'unreserved');
+export const Dequeue = keyword('Dequeue', 'unreservedBareAlias');
 export const Desc = keyword('Desc', 'reserved');
 export const Distinct = keyword('Distinct', 'reserved');
 export const Do = keyword('Do', 'reserved');
 export const Drop = keyword('Drop', 'unreserved');
 export const Else = keyword('Else', 'reserved');
 export const End = keyword('End', 'reserved');
+export const Enqueue = keyword('Enqueue', 'unreservedBareAlias');
 export const Escape = keyword('Escape', 'unreserved');
 export const Except = keyword('Except', 'reserved');
 export const Exists = keyword('Exists', 'unreserved');
@@ -576,6 +592,8 @@ export const Outer = keyword('Outer', 'reserved');
 export const Password = keyword('Password', 'unreserved');
 export const Precision = keyword('Precision', 'unreserved');
 export const Primary = keyword('Primary', 'reserved');
+export const Queue = keyword('Queue', 'unreservedBareAlias');
+export const Read = keyword('Read', 'unreservedBareAlias');
 export const References = keyword('References', 'reserved');
 export const Reset = keyword('Reset', 'unreserved');
 export const Returning = keyword('Returning', 'reserved');
@@ -601,6 +619,7 @@ export const User = keyword('User', 'sqlValueFunction');
 export const Using = keyword('Using', 'reserved');
 export const Values = keyword('Values', 'unreserved');
 export const Varying = keyword('Varying', 'unreserved');
+export const Visibility = keyword('Visibility', 'unreservedBareAlias');
 export const When = keyword('When', 'reserved');
 export const Where = keyword('Where', 'reserved');
 export const With = keyword('With', 'reserved');
@@ -614,13 +633,13 @@ export const Zone = keyword('Zone', 'unreserved');
  * longer_alt falls back to Identifier, not to the longer keyword.
  */
 const keywords: readonly TokenType[] = [
-  Abort, All, Alter, Analyze, And, As, Asc, Begin, Between, By, Case, Cast, Check, Commit, Conflict, Constraint, Create, Cross,
-  CurrentCatalog, CurrentDate, CurrentRole, CurrentSchema, CurrentTime, CurrentTimestamp, CurrentUser, Default, Delete, Desc,
-  Distinct, Do, Drop, Else, End, Escape, Except, Exists, Explain, False, Fetch, First, For, Foreign, From, Full, Group, Having,
+  Abort, Ack, All, Alter, Analyze, And, As, Asc, Begin, Between, By, Case, Cast, Check, Commit, Conflict, Constraint, Create, Cross,
+  CurrentCatalog, CurrentDate, CurrentRole, CurrentSchema, CurrentTime, CurrentTimestamp, CurrentUser, Default, Delete, Dequeue, Desc,
+  Distinct, Do, Drop, Else, End, Enqueue, Escape, Except, Exists, Explain, False, Fetch, First, For, Foreign, From, Full, Group, Having,
   If, Ilike, In, Inner, Insert, Intersect, Into, Is, Isolation, Join, Key, Last, Level, Like, Limit, Local, Localtime,
-  Localtimestamp, Natural, Not, Nothing, Null, Nulls, Offset, On, Or, Order, Outer, Password, Precision, Primary, References,
-  Reset, Returning, Rollback, Select, Session, SessionUser, SetKeyword, Show, Start, Table, Then, Time, To, Transaction, True, Union,
-  Unique, Unknown, Update, User, Using, Values, Varying, When, Where, With, Without, Work, Zone,
+  Localtimestamp, Natural, Not, Nothing, Null, Nulls, Offset, On, Or, Order, Outer, Password, Precision, Primary, Queue, Read,
+  References, Reset, Returning, Rollback, Select, Session, SessionUser, SetKeyword, Show, Start, Table, Then, Time, To, Transaction, True, Union,
+  Unique, Unknown, Update, User, Using, Values, Varying, Visibility, When, Where, With, Without, Work, Zone,
 ];
 
 const longestSpellingFirst = (a: TokenType, b: TokenType): number => (b.PATTERN as RegExp).source.length - (a.PATTERN as RegExp).source.length;
@@ -655,6 +674,7 @@ export const allTokens: readonly TokenType[] = [
   Name,
   Label,
   SqlValueFunctionKeyword,
+  BareAliasKeyword,
   ComparisonOperator,
   AdditiveOperator,
   MultiplicativeOperator,
@@ -692,5 +712,6 @@ export const allTokens: readonly TokenType[] = [
 /** Keywords a name can be without quotes; exported for the grammar docs. */
 export const unreservedKeywords: readonly TokenType[] = keywords.filter((token) => token.CATEGORIES?.includes(Name));
 export const reservedKeywords: readonly TokenType[] = keywords.filter((token) => !token.CATEGORIES?.includes(Name));
+export const bareAliasKeywords: readonly TokenType[] = keywords.filter((token) => token.CATEGORIES?.includes(BareAliasKeyword));
 
 export const sqlLexer = new Lexer([...allTokens], { positionTracking: 'onlyOffset', ensureOptimizations: true });

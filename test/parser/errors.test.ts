@@ -86,7 +86,7 @@ describe('errors as PostgreSQL reports them', () => {
 
 describe('what was expected, in the detail', () => {
   it.each([
-    ['CREATE FOO', 'Expected TABLE or USER.'],
+    ['CREATE FOO', 'Expected TABLE, USER or QUEUE.'],
     ['SELECT * FROM', 'Expected a name.'],
     ['select * from t where', 'Expected an expression.'],
     ['insert into t values (1', "Expected an operator, ',' or ')'."],

@@ -75,6 +75,10 @@ const corpus: readonly string[] = [
   'BEGIN; COMMIT; ROLLBACK WORK; START TRANSACTION; END',
   "SET search_path TO \"$user\", public; SET LOCAL x = 5; SET TIME ZONE 'UTC'; SHOW ALL; RESET ALL",
   "CREATE USER bob WITH PASSWORD 'secret'; ALTER USER bob PASSWORD 'new'; DROP USER IF EXISTS bob",
+  'CREATE QUEUE IF NOT EXISTS jobs WITH (visibility = 30, body_bytes_max = -1); DROP QUEUE IF EXISTS jobs',
+  `ENQUEUE INTO jobs VALUES ('{"task": 1}'), ($1 || 'x') RETURNING id, body AS b`,
+  'DEQUEUE FROM jobs LIMIT 5; READ FROM jobs LIMIT $1 VISIBILITY 30; read from jobs visibility 10 limit 2; ACK jobs 17, 18',
+  'EXPLAIN ANALYZE READ FROM jobs; explain ack jobs 1; select read, ack r from queue visibility',
 ];
 
 /** Tokens of every kind, including broken ones, for the soups and the insertions. */
@@ -83,6 +87,7 @@ const vocabulary: readonly string[] = [
   ...['NOT', 'NULL', 'AND', 'OR', 'IS', 'IN', 'BETWEEN', 'LIKE', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'CAST', 'AS', 'ON'],
   ...['CONFLICT', 'DO', 'NOTHING', 'RETURNING', 'ORDER', 'BY', 'GROUP', 'HAVING', 'LIMIT', 'OFFSET', 'ALL', 'DISTINCT'],
   ...['PRIMARY', 'KEY', 'DEFAULT', 'EXPLAIN', 'ANALYZE', 'BEGIN', 'COMMIT', 'ROLLBACK', 'SHOW', 'RESET', 'TIME', 'ZONE'],
+  ...['QUEUE', 'ENQUEUE', 'DEQUEUE', 'READ', 'ACK', 'VISIBILITY', 'visibility', 'body_bytes_max'],
   ...['USER', 'PASSWORD', 'WITH', 'DOUBLE', 'PRECISION', 'NULLS', 'FIRST', 'current_user', 'excluded', 'users', 'id', 'a'],
   ...['"Q"', '""', '"open', "'s'", "'it''s'", "E'\\n'", "E'\\u12'", "E'\\xff'", "'open", '$$x$$', '$t$', '$1', '$0', '$1a'],
   ...['0', '42', '9223372036854775808', '1.5', '.5', '1e5', '1e', '12abc'],
