@@ -47,9 +47,11 @@ export function explainAnalyzeRows(program: Program, stats: ExecutionStats, elap
 /** `memory: ...`, `instructions: N`, `time: T ms`: what a run cost, as the summary rows' comments. */
 export function explainSummaryLines(stats: ExecutionStats, elapsedMilliseconds: number): string[] {
   const memory = stats.memory;
+  // lnr counts only for runs that used a log (queues), so the line of every other statement keeps its form.
+  const records = memory.appends + memory.recordReads > 0 ? `, ${memory.appends} appends, ${memory.recordReads} record reads` : '';
   return [
     `memory: ${memory.loads} loads, ${memory.writes} writes, ${memory.compareAndSwaps} CAS ` +
-      `(${memory.compareAndSwapConflicts} retries), ${memory.deletes} deletes, ${memory.scans} scans`,
+      `(${memory.compareAndSwapConflicts} retries), ${memory.deletes} deletes, ${memory.scans} scans${records}`,
     `instructions: ${stats.instructions}`,
     `time: ${elapsedMilliseconds.toFixed(3)} ms`,
   ];

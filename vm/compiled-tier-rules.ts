@@ -141,12 +141,16 @@ export const fixedRules: Partial<Record<InstructionName, FixedRule>> = {
   'sql.lower': call('sqlLower'),
   'sql.upper': call('sqlUpper'),
   'sql.cast': failing(([a], [r], site) => `${r} = sqlCast(${a}, ${site.constant(sqlTypeByCode.get(Number(site.first)))});`),
+  'sql.now': failing((_, [r]) => `${r} = rt.now();`), // the clock may fail: a crash at this address
   // --- rows ---
   'row.new': pure((_, [r], site) => `${r} = new Array(${site.first}).fill(null);`),
   'row.get': failing(([row], [r], site) => `${r} = rowField(${row}, ${site.first}, ${site.address});`),
   'row.set': failing(([row, value], [r], site) => `setRowField(${row}, ${site.first}, ${value}, ${site.address});${r === row ? '' : ` ${r} = ${row};`}`),
   'row.encode': failing(([row], [r]) => `${r} = Buffer.from(encodeRow(${row}));`),
   'row.decode': failing(([bytes], [r], site) => `${r} = decodeRowOrTrap(${bytes}, ${site.first});`),
+  'row.decode_all': call('decodeAllFieldsOrTrap'),
+  'row.get_at': failing(([row, index], [r], site) => `${r} = rowFieldAt(${row}, ${index}, ${site.address});`),
+  'row.count': pure(([row], [r]) => `${r} = ${row}.length;`),
   'row.emit': failing(([row], _, site) => `rt.emit(${row}, ${site.address});`),
   // --- rowsets and aggregates ---
   'rowset.new': failing(([keep], [r], site) => `${r} = new RowSet(${keep}, ${site.value()}, rt.collectedRows);`),
@@ -184,6 +188,9 @@ export const fixedRules: Partial<Record<InstructionName, FixedRule>> = {
   'scan.next': awaiting(([scan], [r]) => `${r} = await rt.advance(${scan});`),
   'scan.value': failing(([scan], [r], site) => `${r} = currentWord(${scan}, ${site.address}).value;`),
   'scan.ptr': failing(([scan], [r], site) => `${r} = currentWord(${scan}, ${site.address}).address;`),
+  // lnr logs: the run state counts, checks the operand and awaits the Memory, as the interpreter does.
+  'lnr.append': awaiting(([payload], [r], site) => `${r} = await rt.append(${site.value()}, ${payload});`),
+  'lnr.read': awaiting(([record], [r], site) => `${r} = await rt.readRecord(${site.value()}, ${record});`),
   // --- parameters, results ---
   'param.get': pure((_, [r], site) => `${r} = P[${site.first}];`),
   'result.add_count': pure(([count]) => `rt.rowCount += ${count};`),
@@ -208,6 +215,8 @@ export const generatedCodeHelpers = {
   rowField: runtime.rowField,
   setRowField: runtime.setRowField,
   decodeRowOrTrap: runtime.decodeRowOrTrap,
+  decodeAllFieldsOrTrap: runtime.decodeAllFieldsOrTrap,
+  rowFieldAt: runtime.rowFieldAt,
   currentWord: runtime.currentWord,
   checkWord: runtime.checkWord,
   unreachableExecuted: runtime.unreachableExecuted,

@@ -17,11 +17,13 @@ import {
   checkStartLimits,
   checkWord,
   currentWord,
+  decodeAllFieldsOrTrap,
   decodeRowOrTrap,
   divideInt64,
   memoryFailure,
   remainderInt64,
   rowField,
+  rowFieldAt,
   RunState,
   sqlToFloat64,
   sqlToInt64,
@@ -407,6 +409,9 @@ class Run {
           case 0xed: // sql.cast
             stack[sp - 1] = sql.sqlCast(stack[sp - 1] as SqlValue, sqlTypeByCode.get(first[pc]!)!);
             break;
+          case 0xee: // sql.now
+            stack[sp++] = state.now();
+            break;
           // --- rows ---
           case 0xf0: // row.new
             stack[sp++] = new Array<SqlValue>(first[pc]!).fill(null);
@@ -424,6 +429,16 @@ class Run {
             break;
           case 0xf4: // row.decode
             stack[sp - 1] = decodeRowOrTrap(stack[sp - 1] as Uint8Array | null, first[pc]!);
+            break;
+          case 0xb1: // row.decode_all
+            stack[sp - 1] = decodeAllFieldsOrTrap(stack[sp - 1] as Uint8Array | null);
+            break;
+          case 0xb2: // row.get_at
+            sp--;
+            stack[sp - 1] = rowFieldAt(stack[sp - 1] as SqlValue[], stack[sp] as number, pc);
+            break;
+          case 0xb3: // row.count
+            stack[sp - 1] = (stack[sp - 1] as SqlValue[]).length;
             break;
           case 0xf5: // row.emit
             state.emit(stack[--sp] as SqlValue[], pc);
@@ -534,6 +549,13 @@ class Run {
           case 0xcd: // scan.ptr
             stack[sp - 1] = currentWord(stack[sp - 1] as ScanState, pc).address;
             break;
+          // --- lnr logs ---
+          case 0xce: // lnr.append: [bytes] -> [record]
+            stack[sp - 1] = await state.append(values[pc] as string, stack[sp - 1] as Uint8Array | null);
+            break;
+          case 0xcf: // lnr.read: [record] -> [bytes]
+            stack[sp - 1] = await state.readRecord(values[pc] as string, stack[sp - 1] as bigint);
+            break;
           // --- parameters, results, errors ---
           case 0x10: // param.get
             stack[sp++] = params[first[pc]!];
@@ -572,7 +594,7 @@ function branch(stack: unknown[], sp: number, baseHeight: number, arity: number)
   return baseHeight + arity;
 }
 
-/** Instructions that call the Memory (a scan is opened lazily: scan.next fetches its pages). */
+/** Instructions that call the Memory (a scan is opened lazily: scan.next fetches its pages). The compiled tier's are its `awaiting` rules. */
 const memoryInstructionCodes = new Set(
-  (['mem.load', 'mem.write', 'mem.compare', 'mem.cas', 'mem.delete', 'scan.next'] as const).map((name) => instructionInfo(name).code),
+  (['mem.load', 'mem.write', 'mem.compare', 'mem.cas', 'mem.delete', 'scan.next', 'lnr.append', 'lnr.read'] as const).map((name) => instructionInfo(name).code),
 );

@@ -11,7 +11,7 @@
  */
 
 /**
- * Operand types. `sql` is any SQL value or NULL; `bytes` is a word value or null (no word);
+ * Operand types. `sql` is any SQL value or NULL; `bytes` is a word value or an lnr record, or null (none);
  * `rowset` is a bounded collection of rows held by one run (vm/rowset.ts).
  */
 export const valueTypes = ['i32', 'i64', 'f64', 'sql', 'bytes', 'row', 'ptr', 'scan', 'rowset'] as const;
@@ -189,12 +189,16 @@ const rows = [
   ['sql.lower', 0xeb, 'sql', [], unarySql, '[sql] -> [sql]', 'Text in lower case.'],
   ['sql.upper', 0xec, 'sql', [], unarySql, '[sql] -> [sql]', 'Text in upper case.'],
   ['sql.cast', 0xed, 'sql', ['sqlType'], unarySql, '[sql] -> [sql]', 'Converts to a SQL type as PostgreSQL does; traps 22P02 on invalid text, 22003 out of range.'],
+  ['sql.now', 0xee, 'sql', [], fixed([], ['sql']), '[] -> [sql]', 'The run\'s current time as a timestamptz (microseconds), from the context\'s clock: read once, at the first sql.now of the run, so every sql.now of one run pushes the same instant (as PostgreSQL\'s now() is fixed for a statement).'],
   // --- rows ---
   ['row.new', 0xf0, 'row', ['u32'], fixed([], ['row']), '[] -> [row]', 'A new row of n fields, all NULL.'],
   ['row.get', 0xf1, 'row', ['u32'], fixed(['row'], ['sql']), '[row] -> [sql]', 'Field i of a row; traps XX000 if the row has no field i.'],
   ['row.set', 0xf2, 'row', ['u32'], fixed(['row', 'sql'], ['row']), '[row sql] -> [row]', 'Sets field i of the row (in place) and keeps the row.'],
   ['row.encode', 0xf3, 'row', [], fixed(['row'], ['bytes']), '[row] -> [bytes]', 'The row as word bytes.'],
   ['row.decode', 0xf4, 'row', ['u32'], fixed(['bytes'], ['row']), '[bytes] -> [row]', 'Word bytes as a row of n fields; traps XX001 if they are not a row of n fields.'],
+  ['row.decode_all', 0xb1, 'row', [], fixed(['bytes'], ['row']), '[bytes] -> [row]', 'Word bytes as a row of however many fields they encode; traps XX001 if they are not a row, 22004 on null.'],
+  ['row.get_at', 0xb2, 'row', [], fixed(['row', 'i32'], ['sql']), '[row i32] -> [sql]', 'Field i of a row, i from the stack; traps XX000 if i is negative or the row has no field i.'],
+  ['row.count', 0xb3, 'row', [], fixed(['row'], ['i32']), '[row] -> [i32]', 'The number of fields of a row.'],
   ['row.emit', 0xf5, 'result', [], fixed(['row'], []), '[row] -> []', 'Emits the row as a result row; counts against the row limit.'],
   // --- rowsets: GROUP BY groups, ORDER BY sorters, aggregates (vm/rowset.ts) ---
   ['rowset.new', 0xf6, 'row', ['u32', 'u32', 'u32'], fixed(['i64'], ['rowset']), '[keep] -> [rowset]', 'A new rowset. Immediates keyFields, descendingMask, nullsFirstMask: iteration orders rows by their first keyFields fields (0: insertion order; at most 32), bit i of the masks making key field i descending and its NULLs first (else last). Only the first keep rows in iteration order are kept (top-N, holding about 2 * keep rows at most); keep < 0 keeps all. Rows held by all rowsets of a run count against collectedRowsMax: over it traps 54000.'],
@@ -221,6 +225,8 @@ const rows = [
   ['scan.next', 0xcb, 'memory', [], fixed(['scan'], ['i32']), '[scan] -> [i32]', 'Advances to the next word; 0 when the scan is done. Fetches pages from memory as needed.'],
   ['scan.value', 0xcc, 'memory', [], fixed(['scan'], ['bytes']), '[scan] -> [bytes]', 'The value of the current word.'],
   ['scan.ptr', 0xcd, 'memory', [], fixed(['scan'], ['ptr']), '[scan] -> [ptr]', 'The address of the current word.'],
+  ['lnr.append', 0xce, 'memory', ['constant'], fixed(['bytes'], ['i64']), '[bytes] -> [i64]', 'APPEND: adds the bytes as one record to the log account/resource (the resource name a constant, the account the session\'s), durable when the instruction completes; pushes its record number (0, 1, 2, ... per log). Traps 22004 on null; the memory\'s limit on a record (a segment) applies, not the 4096-byte word limit.'],
+  ['lnr.read', 0xcf, 'memory', ['constant'], fixed(['i64'], ['bytes']), '[i64] -> [bytes]', 'READ RECORD: record i of the log account/resource, or null when it is not stored (never appended, or dropped by retention). Records may be larger than a word.'],
   // --- parameters, results, errors ---
   ['param.get', 0x10, 'result', ['u32'], fixed([], ['sql']), '[] -> [sql]', 'Statement parameter $(i+1).'],
   ['result.add_count', 0x11, 'result', [], fixed(['i32'], []), '[i32] -> []', 'Adds to the command\'s row count (the n of INSERT 0 n, UPDATE n, ...).'],

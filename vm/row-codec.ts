@@ -1,5 +1,5 @@
 /**
- * A row as the bytes of one word (row.encode / row.decode). The format is
+ * A row as the bytes of one word (row.encode / row.decode / row.decode_all). The format is
  * compact, self-describing and canonical: equal rows always encode to equal
  * bytes, and every row has exactly one encoding that decodes. That matters
  * because COMPARE&SWAP compares words byte for byte.
@@ -373,13 +373,26 @@ function readBytea(bytes: Uint8Array): Uint8Array {
  * Anything malformed traps XX001 data_corrupted.
  */
 export function decodeRow(bytes: Uint8Array, fieldCount: number): SqlValue[] {
+  return decodeFields(bytes, fieldCount);
+}
+
+/**
+ * The row that word bytes encode, with however many fields they say (row.decode_all):
+ * the count is part of the encoding. Anything malformed traps XX001 data_corrupted.
+ */
+export function decodeRowAllFields(bytes: Uint8Array): SqlValue[] {
+  return decodeFields(bytes, undefined);
+}
+
+/** Decodes a row; `fieldCount` undefined accepts any count the encoding carries. */
+function decodeFields(bytes: Uint8Array, fieldCount: number | undefined): SqlValue[] {
   cursor = 0;
   if (bytes.length === 0) throw corrupted(0, 'empty');
   if (bytes[0] !== rowFormatVersion) throw corrupted(0, `unknown row format version ${bytes[0]}`);
   cursor = 1;
   const encodedCount = readUleb128(bytes);
   if (encodedCount > rowFieldsMax) throw corrupted(1, `${encodedCount} fields, over ${rowFieldsMax}`);
-  if (encodedCount !== fieldCount) throw corrupted(1, `${encodedCount} fields where ${fieldCount} were expected`);
+  if (fieldCount !== undefined && encodedCount !== fieldCount) throw corrupted(1, `${encodedCount} fields where ${fieldCount} were expected`);
   const fields: SqlValue[] = new Array<SqlValue>(encodedCount);
   for (let index = 0; index < encodedCount; index++) {
     if (cursor >= bytes.length) throw corrupted(cursor, `truncated before field ${index}`);

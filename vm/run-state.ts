@@ -10,12 +10,12 @@
 import { wordBytesMax } from '../common/limits.js';
 import { assert, SqlError, SqlState } from '../common/sql-error.js';
 import { KeyTimestamp, sortKeyBytes, wordAddress, type KeyValue, type WordAddress } from '../store/key.js';
-import type { Memory, ScanCursor, ScanRequest, SortKeyBound } from '../store/memory.js';
+import type { LogAddress, Memory, ScanCursor, ScanRequest, SortKeyBound } from '../store/memory.js';
 import type { Word } from '../store/word.js';
 import { VmFailure } from './failures.js';
 import type { ValueType } from './isa.js';
 import type { PreparedProgram } from './prepared-program.js';
-import { decodeRow, encodeRow } from './row-codec.js';
+import { decodeRow, decodeRowAllFields, encodeRow } from './row-codec.js';
 import { Jsonb, Timestamptz, type SqlValue } from './sql-values.js';
 
 export interface ExecutionLimits {
@@ -48,6 +48,11 @@ export interface ExecutionContext {
   readonly account: string;
   readonly params?: readonly SqlValue[];
   readonly limits?: Partial<ExecutionLimits>;
+  /**
+   * The time, in milliseconds since the Unix epoch (as Date.now, the default):
+   * sql.now reads it once per run. Injected so tests and simulations fix the time.
+   */
+  readonly clock?: () => number;
 }
 
 export interface MemoryOperationCounts {
@@ -60,6 +65,10 @@ export interface MemoryOperationCounts {
   deletes: number;
   scans: number;
   scanPages: number;
+  /** lnr.append: records appended to logs. */
+  appends: number;
+  /** lnr.read: records asked for, found or not. */
+  recordReads: number;
 }
 
 export interface ExecutionStats {
@@ -153,6 +162,8 @@ export class RunState {
   /** Shared by every rowset of the run. */
   readonly collectedRows: CollectedRows;
   private rowBytes = 0;
+  /** sql.now's instant: read from the clock at the first sql.now, then fixed for the run. */
+  private currentTime: Timestamptz | undefined;
 
   constructor(
     private readonly context: ExecutionContext,
@@ -164,7 +175,18 @@ export class RunState {
     this.stats = {
       counts: new Uint32Array(instructionCount),
       instructions: 0,
-      memory: { loads: 0, writes: 0, compares: 0, compareAndSwaps: 0, compareAndSwapConflicts: 0, deletes: 0, scans: 0, scanPages: 0 },
+      memory: {
+        loads: 0,
+        writes: 0,
+        compares: 0,
+        compareAndSwaps: 0,
+        compareAndSwapConflicts: 0,
+        deletes: 0,
+        scans: 0,
+        scanPages: 0,
+        appends: 0,
+        recordReads: 0,
+      },
     };
   }
 
@@ -192,6 +214,40 @@ export class RunState {
       primaryKey: keyValueOf(primaryKey),
       sortKey: sortKey === undefined ? undefined : keyValueOf(sortKey),
     });
+  }
+
+  /** sql.now: the run's current time, read from the clock once (PostgreSQL's now() is fixed for a statement). */
+  now(): Timestamptz {
+    if (this.currentTime === undefined) {
+      const milliseconds = (this.context.clock ?? Date.now)();
+      const microseconds = Number.isSafeInteger(milliseconds) ? BigInt(milliseconds) * 1000n : undefined;
+      if (microseconds === undefined || !Timestamptz.isInRange(microseconds)) {
+        throw new VmFailure('crash', `the clock read ${String(milliseconds)}, not a time in milliseconds since 1970`);
+      }
+      this.currentTime = Timestamptz.fromMicroseconds(microseconds);
+    }
+    return this.currentTime;
+  }
+
+  /** The log `account/resource` (lnr) of the session's account. */
+  logAddress(resource: string): LogAddress {
+    return { account: this.context.account, resource };
+  }
+
+  /** lnr.append: one record, durable once this resolves; its record number. */
+  async append(resource: string, payload: Uint8Array | null): Promise<bigint> {
+    this.stats.memory.appends++;
+    if (payload === null) throw new VmFailure('trap', 'lnr.append of no bytes: null is not a record', { sqlstate: '22004' });
+    const record = await this.memory.append(this.logAddress(resource), payload);
+    assert(Number.isSafeInteger(record) && record >= 0, `the memory numbers records from 0, not ${record}`);
+    return BigInt(record);
+  }
+
+  /** lnr.read: the record, or null when the log does not hold it (a number no log can reach included). */
+  async readRecord(resource: string, record: bigint): Promise<Uint8Array | null> {
+    this.stats.memory.recordReads++;
+    if (record < 0n || record > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+    return (await this.memory.readRecord(this.logAddress(resource), Number(record))) ?? null;
   }
 
   sortKeyScan(address: WordAddress, lower: SqlValue, upper: SqlValue, limit: number, flags: number): ScanState {
@@ -293,6 +349,18 @@ export function setRowField(row: SqlValue[], index: number, value: SqlValue, pc:
 export function decodeRowOrTrap(bytes: Uint8Array | null, fieldCount: number): SqlValue[] {
   if (bytes === null) throw new VmFailure('trap', 'row.decode of no word', { sqlstate: '22004' });
   return decodeRow(bytes, fieldCount);
+}
+
+/** row.decode_all: a row of any number of fields, which the encoding carries. */
+export function decodeAllFieldsOrTrap(bytes: Uint8Array | null): SqlValue[] {
+  if (bytes === null) throw new VmFailure('trap', 'row.decode_all of no word', { sqlstate: '22004' });
+  return decodeRowAllFields(bytes);
+}
+
+/** row.get_at: as row.get, with the index from the stack, which may be negative. */
+export function rowFieldAt(row: SqlValue[], index: number, pc: number): SqlValue {
+  if (index < 0) throw new VmFailure('trap', `row has ${row.length} fields, no field ${index}`, { address: pc });
+  return rowField(row, index, pc);
 }
 
 export function divisionByZero(): VmFailure {

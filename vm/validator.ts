@@ -381,6 +381,11 @@ function resourceImmediates(validator: Validator, [resource, resourceType]: read
   }
 }
 
+/** lnr.append, lnr.read: the log's resource name is a name constant (the account is the session's, the type lnr). */
+function logImmediate(validator: Validator, [resource]: readonly Immediate[]): void {
+  validator.nameConstant(resource as number, `${validator.opName()} resource name`);
+}
+
 function rowFieldIndex(validator: Validator, [field]: readonly Immediate[]): void {
   if ((field as number) >= rowFieldsMax) validator.fail(`row field ${String(field)} out of range (rows have at most ${rowFieldsMax} fields)`);
 }
@@ -394,6 +399,8 @@ const immediateRules: Partial<Record<InstructionName, ImmediateRule>> = {
   'ptr.make': resourceImmediates,
   'ptr.make_sorted': resourceImmediates,
   'mem.scan_resource': resourceImmediates,
+  'lnr.append': logImmediate,
+  'lnr.read': logImmediate,
   'mem.scan_range': (validator, [flags]) => {
     if ((flags as number) > scanRangeFlagsMax) validator.fail(`scan flags ${String(flags)} outside 0..${scanRangeFlagsMax}`);
   },

@@ -220,6 +220,39 @@ describe('the compiled tier runs the interpreter’s test programs as the interp
     interpreterMemory = LocalMemory.open(join(directory(), 'interpreter'));
   });
 
+  it('appends to and reads lnr logs, with the same record numbers, stats and traps', async () => {
+    const jobs = { kind: 'name', value: 'jobs' } as const;
+    const code = program(
+      [
+        op('row.new', 1), op('row.new', 2), op('row.encode'), op('lnr.append', 0), op('sql.from_i64'), op('row.set', 0), op('row.emit'),
+        op('row.new', 3), op('row.encode'), op('lnr.append', 0), op('lnr.read', 0), op('row.decode_all'), op('row.emit'),
+        op('i64.const', 9n), op('lnr.read', 0), op('bytes.is_null'), op('result.add_count'),
+      ],
+      { constants: [jobs] },
+    );
+    expect(await expectSameBehaviour(code)).toMatchObject({ rows: [[0n], [null, null, null]], rowCount: 1, memory: { appends: 2, recordReads: 2 } });
+    expect(await expectSameBehaviour(code)).toMatchObject({ rows: [[2n], [null, null, null]] });
+    const appendNull = program([op('bytes.null'), op('lnr.append', 0), op('drop')], { constants: [jobs] });
+    expect(await expectSameBehaviour(appendNull)).toMatchObject({ kind: 'trap', sqlstate: '22004', address: 1 });
+    // One closed memory for both engines, as for mem.load.
+    await interpreterMemory.close();
+    const read = prepareProgram(program([op('i64.const', 0n), op('lnr.read', 0), op('drop')], { constants: [jobs] }));
+    const interpreted = await outcomeOf(() => execute(read, { memory: interpreterMemory, account: 'acme' }));
+    expect(interpreted).toMatchObject({ kind: 'unavailable', address: 1 });
+    expect(await outcomeOf(() => compileProgram(read).run({ memory: interpreterMemory, account: 'acme' }))).toEqual(interpreted);
+    interpreterMemory = LocalMemory.open(join(directory(), 'interpreter'));
+  });
+
+  it('reads the clock once per run and pushes that instant at every sql.now', async () => {
+    const code = program([op('row.new', 2), op('sql.now'), op('row.set', 0), op('sql.now'), op('row.set', 1), op('row.emit')]);
+    expect(await expectSameBehaviour(code, { clock: () => 1_700_000_000_123 })).toMatchObject({ outcome: 'completed' });
+    let reads = 0;
+    const result = await compileProgram(prepareProgram(code)).run({ memory: compiledMemory, account: 'acme', clock: () => 1_700_000_000_000 + reads++ });
+    expect(reads).toBe(1);
+    expect(result.rows[0]![0]).toBe(result.rows[0]![1]);
+    expect(await expectSameBehaviour(code, { clock: () => Number.NaN })).toMatchObject({ kind: 'crash', address: 1 });
+  });
+
   it('writes, loads, compares, compare-and-swaps and deletes', async () => {
     const code = wordLifecycle;
     expect(await expectSameBehaviour(code)).toMatchObject({ rows: [['Alice'], [true], ['Alice'], [false], [true]] });

@@ -7,6 +7,7 @@ import { instructions, valueTypeCodes, type InstructionInfo, type ValueType } fr
 import { prepareProgram } from '../../vm/prepared-program.js';
 import type { Instruction, Program } from '../../vm/program.js';
 import { encodeRow } from '../../vm/row-codec.js';
+import type { Timestamptz } from '../../vm/sql-values.js';
 import { temporaryDirectoryPerTest } from '../store/helpers.js';
 import { emptyBlockType, op, program } from './program-literals.js';
 import { exerciseParams, exerciseProgram } from './opcode-exercises.js';
@@ -151,6 +152,54 @@ describe('the interpreter: failures by kind', () => {
     });
     expect(await failure(load)).toMatchObject({ kind: 'unavailable', address: 2 });
     memory = LocalMemory.open(directory());
+  });
+});
+
+describe('the interpreter: lnr logs and the clock', () => {
+  const jobs = { kind: 'name', value: 'jobs' } as const;
+  const payload = { kind: 'bytes', value: Uint8Array.of(7, 8) } as const;
+  it('appends records numbered from 0 to the session account\'s log, reads them back, and counts both', async () => {
+    const code = program(
+      [op('const', 1), op('lnr.append', 0), op('drop'), op('const', 1), op('lnr.append', 0), op('lnr.read', 0), op('drop'), op('i64.const', 5n), op('lnr.read', 0), op('drop')],
+      { constants: [jobs, payload] },
+    );
+    const result = await run(code);
+    expect(result.stats.memory).toMatchObject({ appends: 2, recordReads: 2, loads: 0, writes: 0 });
+    expect(await memory.readRecord({ account: 'acme', resource: 'jobs' }, 0)).toEqual(Buffer.from([7, 8]));
+    expect(await memory.readRecord({ account: 'acme', resource: 'jobs' }, 1)).toEqual(Buffer.from([7, 8]));
+    expect(await memory.readRecord({ account: 'acme', resource: 'jobs' }, 2)).toBeUndefined();
+    expect(await memory.readRecord({ account: 'globex', resource: 'jobs' }, 0)).toBeUndefined();
+  });
+
+  it('reports a log the memory cannot reach as unavailable, and a memory that rejects as the memory\'s failure', async () => {
+    const append = program([op('const', 1), op('lnr.append', 0), op('drop')], { constants: [jobs, payload] });
+    const read = program([op('i64.const', 0n), op('lnr.read', 0), op('drop')], { constants: [jobs] });
+    const rejecting = Object.assign(Object.create(memory) as LocalMemory, {
+      append: () => Promise.reject(new Error('disk gone')),
+      readRecord: () => Promise.reject(new Error('disk gone')),
+    });
+    expect(await failure(append, { memory: rejecting })).toMatchObject({ kind: 'unavailable', sqlstate: '08006', address: 1 });
+    expect(await failure(read, { memory: rejecting })).toMatchObject({ kind: 'unavailable', sqlstate: '08006', address: 1 });
+    await memory.close();
+    expect(await failure(append)).toMatchObject({ kind: 'unavailable', address: 1 });
+    expect(await failure(read)).toMatchObject({ kind: 'unavailable', address: 1 });
+    memory = LocalMemory.open(directory());
+  });
+
+  it('reads the clock once per run, at the first sql.now', async () => {
+    let reads = 0;
+    const clock = () => 1_700_000_000_000 + 1000 * reads++;
+    const code = program([op('row.new', 2), op('sql.now'), op('row.set', 0), op('sql.now'), op('row.set', 1), op('row.emit')]);
+    const first = await run(code, { clock });
+    expect(reads).toBe(1);
+    expect(first.rows[0]![0]).toBe(first.rows[0]![1]);
+    expect((first.rows[0]![0] as Timestamptz).microseconds).toBe(1_700_000_000_000_000n);
+    const second = await run(code, { clock });
+    expect(reads).toBe(2);
+    expect((second.rows[0]![0] as Timestamptz).microseconds).toBe(1_700_000_001_000_000n);
+    expect(await run(program([op('i32.const', 1), op('drop')]), { clock })).toBeDefined();
+    expect(reads).toBe(2); // a run without sql.now does not read it
+    expect(await failure(code, { clock: () => Number.NaN })).toMatchObject({ kind: 'crash', address: 1 });
   });
 });
 

@@ -35,6 +35,7 @@ const exerciseConstants: Constant[] = [
   { kind: 'sql', value: 'k' },
   { kind: 'name', value: 'resource' },
   { kind: 'name', value: '22000' },
+  { kind: 'bytes', value: Uint8Array.of(1, 2, 3) },
 ];
 
 const ruleExercises: Record<string, Instruction[]> = {
@@ -56,9 +57,22 @@ const ruleExercises: Record<string, Instruction[]> = {
   'error.raise': [op('error.raise', 2, 1)],
 };
 
+/**
+ * Instructions with a fixed stack effect whose zero operands would only trap (null is
+ * no record, no row): their exercise gives them operands they work on.
+ */
+const operandExercises: Partial<Record<InstructionName, Instruction[]>> = {
+  'lnr.append': [op('const', 3), op('lnr.append', 1), op('drop')],
+  'lnr.read': [op('const', 3), op('lnr.append', 1), op('lnr.read', 1), op('drop')],
+  'row.decode_all': [op('row.new', 2), op('row.encode'), op('row.decode_all'), op('drop')],
+  'row.get_at': [op('row.new', 2), op('i32.const', 1), op('row.get_at'), op('drop')],
+};
+
 export function exerciseProgram(info: InstructionInfo): Program {
   const byRule = ruleExercises[info.name];
   if (byRule) return program(byRule, { locals: ['i32'], constants: exerciseConstants });
+  const byOperands = operandExercises[info.name as InstructionName];
+  if (byOperands) return program(byOperands, { constants: exerciseConstants });
   if (info.effect.kind !== 'fixed') throw new Error(`${info.name} needs an entry in ruleExercises`);
   const immediates = info.immediates.map((kind) => (kind === 'sqlType' ? 0x05 : kind === 'constant' ? 1 : kind === 's64' ? 0n : 0));
   const code = [...info.effect.pops.flatMap(pushZero), op(info.name as InstructionName, ...immediates), ...info.effect.pushes.map(() => op('drop'))];

@@ -533,6 +533,46 @@ const awkwardComments = program({
   },
 });
 
+/**
+ * A queue's log and the clock: a body appended to an lnr log and read back
+ * (row.decode_all of any width, row.count, row.get_at), and sql.now twice,
+ * equal (only compared, so runs at different times agree).
+ */
+const logsAndClock = program({
+  paramCount: 1,
+  locals: ['row', 'i32'],
+  constants: [name('jobs'), bytes(9)],
+  code: [
+    ['row.new', 3],
+    ['param.get', 0],
+    ['row.set', 0],
+    ['row.encode'],
+    ['lnr.append', 0],
+    ['lnr.read', 0],
+    ['row.decode_all'],
+    ['local.tee', 0],
+    ['row.count'],
+    ['local.set', 1],
+    ['row.new', 2],
+    ['local.get', 0],
+    ['local.get', 1],
+    ['i32.const', 3],
+    ['i32.sub'],
+    ['row.get_at'],
+    ['row.set', 0],
+    ['sql.now'],
+    ['sql.now'],
+    ['sql.eq'],
+    ['row.set', 1],
+    ['row.emit'],
+    ['const', 1],
+    ['lnr.append', 0],
+    ['drop'],
+    ['end'],
+  ],
+  comments: { 4: 'the body, as one record', 15: 'field 0: the parameter' },
+});
+
 export const samplePrograms: readonly SampleProgram[] = [
   { name: 'empty', program: empty },
   { name: 'atomic counter', program: atomicCounter },
@@ -547,6 +587,7 @@ export const samplePrograms: readonly SampleProgram[] = [
   { name: 'memory and scans', program: memoryAndScans },
   { name: 'GROUP BY and ORDER BY', program: groupAndOrder },
   { name: 'insert or raise', program: insertOrRaise },
+  { name: 'lnr logs and the clock', program: logsAndClock },
   { name: 'awkward comments', program: awkwardComments },
 ];
 

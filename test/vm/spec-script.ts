@@ -73,6 +73,18 @@ export interface SpecWord {
   readonly text: string;
 }
 
+/** A record of an lnr log a case expects to find after running (`expect record`). */
+export interface SpecRecord {
+  readonly line: number;
+  /** The account as the script names it; runs map it to a per-case account. */
+  readonly account: string;
+  readonly resource: string;
+  readonly record: number;
+  /** The record's bytes (an encoded row, or raw bytes); null: no such record. */
+  readonly value: Uint8Array | null;
+  readonly text: string;
+}
+
 export interface SpecCase {
   readonly file: string;
   /** 1-based line of the directive. */
@@ -92,11 +104,14 @@ export interface SpecCase {
   readonly account: string;
   readonly seeds: readonly SpecWord[];
   readonly limits: Partial<ExecutionLimits>;
+  /** `clock MS`: the time sql.now reads, in milliseconds since 1970; undefined: the engine's default clock. */
+  readonly clock: number | undefined;
   readonly rows: readonly { readonly line: number; readonly values: readonly SqlValue[] }[];
   readonly rowCount: { readonly line: number; readonly value: number } | undefined;
   /** `expect unordered`: the rows may come in any order (resource scans go by pointer, a hash). */
   readonly unordered: boolean;
   readonly words: readonly SpecWord[];
+  readonly records: readonly SpecRecord[];
 }
 
 export interface SpecScript {
@@ -122,7 +137,7 @@ export class SpecCaseFailure extends Error {
 
 // --- parsing -------------------------------------------------------------------------
 
-const setupKeywords = new Set(['params', 'account', 'seed', 'limit']);
+const setupKeywords = new Set(['params', 'account', 'seed', 'limit', 'clock']);
 const limitNames: Readonly<Record<string, keyof ExecutionLimits>> = {
   fuel: 'fuel',
   rows: 'rowsMax',
@@ -211,10 +226,12 @@ export function parseSpecScript(text: string, file: string): SpecScript {
       account: setup.account,
       seeds: setup.seeds,
       limits: setup.limits,
+      clock: setup.clock,
       rows: expectations.rows,
       rowCount: expectations.rowCount,
       unordered: expectations.unordered,
       words: expectations.words,
+      records: expectations.records,
     });
   }
   return { file, cases };
@@ -270,13 +287,14 @@ function parseDirective(text: string, fail: (reason: string) => never): { assert
   return { assertion, label: comment };
 }
 
-/** The setup lines of a case: params, account, seed, limit. */
+/** The setup lines of a case: params, account, seed, limit, clock. */
 class CaseSetup {
   params: SqlValue[] = [];
   paramsText: string | undefined;
   account = defaultAccount;
   readonly seeds: SpecWord[] = [];
   readonly limits: { -readonly [K in keyof ExecutionLimits]?: number } = {};
+  clock: number | undefined;
   private seen = new Set<string>();
 
   read(text: string, line: number, fail: (line: number, reason: string) => never): void {
@@ -314,6 +332,12 @@ class CaseSetup {
         } while (!reader.atEnd());
         return;
       }
+      case 'clock': {
+        const reader = new TokenReader(tokens, failHere);
+        this.clock = reader.integer('the clock in milliseconds since 1970');
+        reader.end();
+        return;
+      }
     }
   }
 }
@@ -324,6 +348,7 @@ class CaseExpectations {
   rowCount: { line: number; value: number } | undefined;
   unordered = false;
   readonly words: SpecWord[] = [];
+  readonly records: SpecRecord[] = [];
 
   constructor(private readonly assertion: SpecAssertion) {}
 
@@ -355,8 +380,11 @@ class CaseExpectations {
       case 'word':
         this.words.push(parseWordSpec(tokens, line, text, account, failHere));
         return;
+      case 'record':
+        this.records.push(parseRecordSpec(tokens, line, text, account, failHere));
+        return;
       default:
-        failHere(`expected expect row, expect count, expect unordered or expect word, not expect ${JSON.stringify(what)}`);
+        failHere(`expected expect row, expect count, expect unordered, expect word or expect record, not expect ${JSON.stringify(what)}`);
     }
   }
 }
@@ -377,20 +405,39 @@ function parseWordSpec(tokens: Token[], line: number, text: string, account: str
   if (colon < 0) fail('missing " : " between the key and the value');
   const keys = parseSqlValues(tokens.slice(index, colon), fail).map((value) => keyValueOf(value, fail));
   if (keys.length < 1 || keys.length > 2) fail(`a word has a primary key and an optional sort key, not ${keys.length} key values`);
-  const valueTokens = tokens.slice(colon + 1);
-  let value: Uint8Array | null;
+  const value = parseStoredValue(tokens.slice(colon + 1), fail);
+  return { line, account: wordAccount, resource, resourceType, primaryKey: keys[0]!, sortKey: keys[1], value, text };
+}
+
+/** `[@ACCOUNT] RESOURCE N : V... | bytes x"hex" | absent`: record N of the log account/RESOURCE. */
+function parseRecordSpec(tokens: Token[], line: number, text: string, account: string, fail: (reason: string) => never): SpecRecord {
+  let index = 0;
+  let recordAccount = account;
+  if (tokens[index]?.kind === 'word' && tokens[index]!.raw.startsWith('@')) {
+    recordAccount = tokens[index]!.raw.slice(1);
+    index++;
+  }
+  const resourceToken = tokens[index++] ?? fail('missing the log\'s resource name');
+  const resource = resourceToken.kind === 'string' ? parseJsonText(resourceToken.raw, fail) : resourceToken.raw;
+  const numberText = tokens[index++]?.raw ?? fail('missing the record number');
+  if (!/^(0|[1-9][0-9]*)$/.test(numberText) || !Number.isSafeInteger(Number(numberText))) fail(`the record number must be an integer >= 0, not ${numberText}`);
+  if (tokens[index]?.raw !== ':') fail('missing " : " between the record number and the value');
+  const value = parseStoredValue(tokens.slice(index + 1), fail);
+  return { line, account: recordAccount, resource, record: Number(numberText), value, text };
+}
+
+/** What follows ` : ` in a seed, word or record line: a row's values, `bytes x"hex"`, or `absent` (null). */
+function parseStoredValue(valueTokens: Token[], fail: (reason: string) => never): Uint8Array | null {
   if (valueTokens[0]?.raw === 'absent') {
     if (valueTokens.length > 1) fail('nothing follows absent');
-    value = null;
-  } else if (valueTokens[0]?.raw === 'bytes') {
+    return null;
+  }
+  if (valueTokens[0]?.raw === 'bytes') {
     const values = parseSqlValues(valueTokens.slice(1), fail);
     if (values.length !== 1 || !(values[0] instanceof Uint8Array)) fail('bytes is followed by one x"hex" value');
-    value = values[0] as Uint8Array;
-  } else {
-    const values = parseSqlValues(valueTokens, fail);
-    value = encodeRow(values);
+    return values[0] as Uint8Array;
   }
-  return { line, account: wordAccount, resource, resourceType, primaryKey: keys[0]!, sortKey: keys[1], value, text };
+  return encodeRow(parseSqlValues(valueTokens, fail));
 }
 
 function keyValueOf(value: SqlValue, fail: (reason: string) => never): KeyValue {
@@ -578,6 +625,7 @@ export async function runSpecCase(specCase: SpecCase, engine: SpecEngine, memory
     account: caseAccount(specCase, specCase.account),
     params: specCase.params,
     limits: specCase.limits,
+    ...(specCase.clock === undefined ? {} : { clock: () => specCase.clock! }),
   };
   let result: ExecutionResult | undefined;
   let failure: unknown;
@@ -608,6 +656,13 @@ export async function runSpecCase(specCase: SpecCase, engine: SpecEngine, memory
   for (const word of specCase.words) {
     const stored = (await memory.load(addressOf(specCase, word)))?.value ?? null;
     if (!sameBytes(stored, word.value)) fail(`${word.text.replace(/^expect\s+/, '')}: the word holds ${formatWord(stored)}`, word.line);
+  }
+  for (const record of specCase.records) {
+    const log = { account: caseAccount(specCase, record.account), resource: record.resource };
+    const stored = (await memory.readRecord(log, record.record)) ?? null;
+    if (!sameBytes(stored, record.value)) {
+      fail(`${record.text.replace(/^expect\s+/, '')}: the log holds ${stored === null ? 'no such record' : formatWord(stored)}`, record.line);
+    }
   }
 }
 
