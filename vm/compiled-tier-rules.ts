@@ -110,6 +110,8 @@ export const fixedRules: Partial<Record<InstructionName, FixedRule>> = {
   'i64.extend_i32_s': pure(([a], [r]) => `${r} = BigInt(${a});`),
   'f64.convert_i64_s': pure(([a], [r]) => `${r} = Number(${a});`),
   'i64.trunc_f64_s': call('truncateToInt64'),
+  'time.micros': call('timestamptzMicros'),
+  'time.from_micros': call('timestamptzFromMicros'),
   // --- SQL values ---
   'sql.null': pure((_, [r]) => `${r} = null;`),
   'sql.from_i32': pure(([a], [r]) => `${r} = BigInt(${a});`),
@@ -139,6 +141,7 @@ export const fixedRules: Partial<Record<InstructionName, FixedRule>> = {
   'sql.like': call('sqlLike'),
   'sql.length': call('sqlLength'),
   'sql.lower': call('sqlLower'),
+  'sql.octet_length': call('sqlOctetLength'),
   'sql.upper': call('sqlUpper'),
   'sql.cast': failing(([a], [r], site) => `${r} = sqlCast(${a}, ${site.constant(sqlTypeByCode.get(Number(site.first)))});`),
   'sql.now': failing((_, [r]) => `${r} = rt.now();`), // the clock may fail: a crash at this address
@@ -248,6 +251,9 @@ export const generatedCodeHelpers = {
   sqlLike: sql.sqlLike,
   sqlLength: sql.sqlLength,
   sqlLower: sql.sqlLower,
+  sqlOctetLength: sql.sqlOctetLength,
+  timestamptzMicros: sql.timestamptzMicros,
+  timestamptzFromMicros: sql.timestamptzFromMicros,
   sqlUpper: sql.sqlUpper,
   sqlCast: sql.sqlCast,
 };

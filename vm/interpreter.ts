@@ -306,6 +306,12 @@ class Run {
           case 0xb0: // i64.trunc_f64_s
             stack[sp - 1] = truncateToInt64(stack[sp - 1] as number);
             break;
+          case 0xb4: // time.micros
+            stack[sp - 1] = sql.timestamptzMicros(stack[sp - 1] as SqlValue);
+            break;
+          case 0xb5: // time.from_micros
+            stack[sp - 1] = sql.timestamptzFromMicros(stack[sp - 1] as bigint);
+            break;
           // --- SQL values ---
           case 0xd0: // sql.null
             stack[sp++] = null;
@@ -399,6 +405,9 @@ class Run {
             break;
           case 0xea: // sql.length
             stack[sp - 1] = sql.sqlLength(stack[sp - 1] as SqlValue);
+            break;
+          case 0xef: // sql.octet_length
+            stack[sp - 1] = sql.sqlOctetLength(stack[sp - 1] as SqlValue);
             break;
           case 0xeb: // sql.lower
             stack[sp - 1] = sql.sqlLower(stack[sp - 1] as SqlValue);

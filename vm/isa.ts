@@ -157,6 +157,8 @@ const rows = [
   ['i32.wrap_i64', 0xa7, 'convert', [], fixed(['i64'], ['i32']), '[i64] -> [i32]', 'The low 32 bits, as a signed integer.'],
   ['i64.extend_i32_s', 0xac, 'convert', [], fixed(['i32'], ['i64']), '[i32] -> [i64]', 'Sign extension.'],
   ['f64.convert_i64_s', 0xb9, 'convert', [], fixed(['i64'], ['f64']), '[i64] -> [f64]', 'Nearest float.'],
+  ['time.micros', 0xb4, 'convert', [], fixed(['sql'], ['i64']), '[sql] -> [i64]', 'A timestamptz as microseconds since 1970-01-01 UTC; traps 22004 on NULL, 42804 on another type, 22008 on an infinity.'],
+  ['time.from_micros', 0xb5, 'convert', [], fixed(['i64'], ['sql']), '[i64] -> [sql]', 'Microseconds since 1970-01-01 UTC as a timestamptz; traps 22008 outside the timestamptz range.'],
   ['i64.trunc_f64_s', 0xb0, 'convert', [], fixed(['f64'], ['i64']), '[f64] -> [i64]', 'Truncates toward zero; traps 22003 when NaN or out of range.'],
   // --- SQL values: NULL propagates, logic is three-valued ---
   ['sql.null', 0xd0, 'sql', [], fixed([], ['sql']), '[] -> [sql]', 'Pushes NULL.'],
@@ -189,6 +191,7 @@ const rows = [
   ['sql.lower', 0xeb, 'sql', [], unarySql, '[sql] -> [sql]', 'Text in lower case.'],
   ['sql.upper', 0xec, 'sql', [], unarySql, '[sql] -> [sql]', 'Text in upper case.'],
   ['sql.cast', 0xed, 'sql', ['sqlType'], unarySql, '[sql] -> [sql]', 'Converts to a SQL type as PostgreSQL does; traps 22P02 on invalid text, 22003 out of range.'],
+  ['sql.octet_length', 0xef, 'sql', [], unarySql, '[sql] -> [sql]', 'Bytes of a text in UTF-8, or of a bytea (PostgreSQL\'s octet_length); NULL propagates.'],
   ['sql.now', 0xee, 'sql', [], fixed([], ['sql']), '[] -> [sql]', 'The run\'s current time as a timestamptz (microseconds), from the context\'s clock: read once, at the first sql.now of the run, so every sql.now of one run pushes the same instant (as PostgreSQL\'s now() is fixed for a statement).'],
   // --- rows ---
   ['row.new', 0xf0, 'row', ['u32'], fixed([], ['row']), '[] -> [row]', 'A new row of n fields, all NULL.'],

@@ -697,6 +697,28 @@ export function sqlLength(operand: SqlValue): SqlValue {
   throw functionMismatch('length', operand);
 }
 
+/** octet_length: UTF-8 bytes of a text, bytes of a bytea. */
+export function sqlOctetLength(operand: SqlValue): SqlValue {
+  if (operand === null) return null;
+  if (typeof operand === 'string') return BigInt(Buffer.byteLength(operand, 'utf8'));
+  if (operand instanceof Uint8Array) return BigInt(operand.length);
+  throw functionMismatch('octet_length', operand);
+}
+
+/** time.micros: a finite timestamptz as microseconds since 1970 (the lease arithmetic of queues). */
+export function timestamptzMicros(operand: SqlValue): bigint {
+  if (operand === null) throw trap('22004', 'a NULL timestamptz has no microseconds');
+  if (!(operand instanceof Timestamptz)) throw trap('42804', `expected timestamp with time zone, not ${valueTypeName(operand)}`);
+  if (!Timestamptz.isInRange(operand.microseconds)) throw trap('22008', 'timestamp out of range: an infinity has no microseconds');
+  return operand.microseconds;
+}
+
+/** time.from_micros: microseconds since 1970 as a timestamptz. */
+export function timestamptzFromMicros(microseconds: bigint): Timestamptz {
+  if (!Timestamptz.isInRange(microseconds)) throw trap('22008', `timestamp out of range: ${microseconds} microseconds since 1970`);
+  return Timestamptz.fromMicroseconds(microseconds);
+}
+
 /**
  * Lower case by Unicode's default full case mapping (String.prototype
  * .toLowerCase, locale-independent). PostgreSQL maps character by character
