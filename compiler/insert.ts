@@ -34,7 +34,7 @@ export interface CompiledTableStatement {
   readonly fields: readonly CompiledField[];
   readonly parameterTypes: readonly SqlType[];
   /** The tag's verb; the count comes from the run. */
-  readonly commandTag: 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
+  readonly commandTag: 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'ENQUEUE' | 'DEQUEUE' | 'READ' | 'ACK';
 }
 
 export interface TableCompileOptions {

@@ -52,7 +52,16 @@ export interface LiftedStatement {
 }
 
 /** Statement kinds worth lifting: the ones compiled to a program. */
-const liftedKinds: ReadonlySet<ast.StatementKind> = new Set(['SelectStatement', 'InsertStatement', 'UpdateStatement', 'DeleteStatement']);
+const liftedKinds: ReadonlySet<ast.StatementKind> = new Set([
+  'SelectStatement',
+  'InsertStatement',
+  'UpdateStatement',
+  'DeleteStatement',
+  'EnqueueStatement',
+  'DequeueStatement',
+  'ReadStatement',
+  'AckStatement',
+]);
 
 /** Keys of nodes whose literals stay as written (module comment). */
 const keptChildren: Readonly<Partial<Record<ast.NodeKind, readonly string[]>>> = {

@@ -22,7 +22,7 @@ import type { ExecutionLimits, ExecutionStats } from '../vm/run-state.js';
 import { sqlCast } from '../vm/sql-operations.js';
 import type { SqlType, SqlValue } from '../vm/sql-values.js';
 import { disassemble } from '../vm/text-format.js';
-import { Catalog } from './catalog.js';
+import { Catalog, checkSetting, queueSettingBounds, queueSettingsDefault, type QueueSettings } from './catalog.js';
 import { explainAnalyzeFields, explainAnalyzeRows, explainFields, explainRows } from './explain.js';
 import { tableSpecOf } from './create-table.js';
 import { compileInsert, type CompiledTableStatement } from './insert.js';
@@ -38,7 +38,8 @@ import {
   type StatementCacheStats,
 } from './statement-cache.js';
 import { ErrorLocator } from './sql-types.js';
-import { requireTable } from './table-scope.js';
+import { compileAck, compileEnqueue, compileQueueSelect, compileTake } from './queue-statements.js';
+import { requireQueue, requireTable } from './table-scope.js';
 import { compileUpdateOrDelete } from './update-delete.js';
 
 export interface ExecuteOptions {
@@ -53,7 +54,16 @@ export interface StatementDescription {
 }
 
 /** Statements that compile to a program (the others are DDL or session commands). */
-const compiledKinds: ReadonlySet<ast.StatementKind> = new Set(['SelectStatement', 'InsertStatement', 'UpdateStatement', 'DeleteStatement']);
+const compiledKinds: ReadonlySet<ast.StatementKind> = new Set([
+  'SelectStatement',
+  'InsertStatement',
+  'UpdateStatement',
+  'DeleteStatement',
+  'EnqueueStatement',
+  'DequeueStatement',
+  'ReadStatement',
+  'AckStatement',
+]);
 
 /** Times a statement is compiled and run again when its catalog check finds the table changed (55R01). */
 export const recompileAttemptsMax = 3;
@@ -88,6 +98,8 @@ export interface SqlSessionOptions {
   readonly statementCache?: boolean | undefined;
   /** The statement cache's bound, in query texts (least recently used evicted first). */
   readonly statementCacheEntriesMax?: number | undefined;
+  /** The wall clock programs read (sql.now: enqueued_at, leases), milliseconds since 1970; Date.now otherwise. */
+  readonly wallClock?: (() => number) | undefined;
   /** Limits of every program run (fuel, result rows, rows held for GROUP BY / ORDER BY); the VM's defaults otherwise. */
   readonly limits?: Partial<ExecutionLimits> | undefined;
   /** Runs the session commands (SET, SHOW, RESET, CREATE/ALTER/DROP USER), which belong to the frontend; 0A000 without. */
@@ -110,6 +122,7 @@ export class SqlSession {
   readonly catalog: Catalog;
   private readonly clock: () => number;
   private readonly limits: Partial<ExecutionLimits> | undefined;
+  private readonly wallClock: (() => number) | undefined;
   private readonly statementCache: StatementCache | undefined;
   private readonly commands: SessionCommands | undefined;
   /** The programs of the last execute(), in order. */
@@ -121,6 +134,7 @@ export class SqlSession {
     this.catalog = options.catalog ?? new Catalog({ memory: options.memory });
     this.clock = options.clock ?? (() => performance.now());
     this.limits = options.limits;
+    this.wallClock = options.wallClock;
     this.commands = options.commands;
     this.statementCache =
       options.statementCache === false ? undefined : new StatementCache(options.statementCacheEntriesMax ?? statementCacheEntriesMaxDefault);
@@ -202,6 +216,17 @@ export class SqlSession {
         const result = await this.withInvalidation(() => this.catalog.dropTable(this.account, statement.table.name, { ifExists: statement.ifExists }));
         const notices = result.dropped ? [] : [`table "${statement.table.name}" does not exist, skipping`];
         return { fields: [], rows: [], commandTag: 'DROP TABLE', notices };
+      }
+      case 'CreateQueueStatement': {
+        const settings = queueSettingsOf(statement, sql);
+        const result = await this.withInvalidation(() => this.catalog.createQueue(this.account, statement.queue.name, settings, { ifNotExists: statement.ifNotExists }));
+        const notices = result.created ? [] : [`relation "${statement.queue.name}" already exists, skipping`];
+        return { fields: [], rows: [], commandTag: 'CREATE QUEUE', notices };
+      }
+      case 'DropQueueStatement': {
+        const result = await this.withInvalidation(() => this.catalog.dropQueue(this.account, statement.queue.name, { ifExists: statement.ifExists }));
+        const notices = result.dropped ? [] : [`queue "${statement.queue.name}" does not exist, skipping`];
+        return { fields: [], rows: [], commandTag: 'DROP QUEUE', notices };
       }
       case 'BeginStatement':
         throw new ErrorLocator(sql).at(statement.span.start, '0A000', 'transactions are not supported yet: each statement is atomic per row', {
@@ -300,7 +325,7 @@ export class SqlSession {
 
   /** Runs a compiled statement with its parameters already bound (bindParameters). */
   private async run(statement: ast.Statement, compiled: CompiledTableStatement, sql: string, params: readonly SqlValue[], runner?: ProgramRunner) {
-    const result = await (runner ?? programRunner(prepareProgram(compiled.program))).run({ memory: this.memory, account: this.account, params, limits: this.limits });
+    const result = await (runner ?? programRunner(prepareProgram(compiled.program))).run({ memory: this.memory, account: this.account, params, limits: this.limits, ...(this.wallClock === undefined ? {} : { clock: this.wallClock }) });
     this.lastRuns.push({ sql: sql.slice(statement.span.start, statement.span.end), program: compiled.program, stats: result.stats });
     return result;
   }
@@ -317,9 +342,17 @@ export class SqlSession {
       case 'SelectStatement': {
         if (statement.from === null) return compileSelectWithoutFrom(statement, options);
         const name = statement.from.table;
-        const table = requireTable(await this.lookup(name, errors), name, errors);
-        return compileSelectFrom(statement, table, options);
+        const relation = await this.lookup(name, errors);
+        if (relation?.kind === 'queue') return compileQueueSelect(statement, relation, options);
+        return compileSelectFrom(statement, requireTable(relation, name, errors), options);
       }
+      case 'EnqueueStatement':
+        return compileEnqueue(statement, requireQueue(await this.lookup(statement.queue, errors), statement.queue, errors), options);
+      case 'DequeueStatement':
+      case 'ReadStatement':
+        return compileTake(statement, requireQueue(await this.lookup(statement.queue, errors), statement.queue, errors), options);
+      case 'AckStatement':
+        return compileAck(statement, requireQueue(await this.lookup(statement.queue, errors), statement.queue, errors), options);
       case 'InsertStatement': {
         const table = requireTable(await this.lookup(statement.table, errors), statement.table, errors);
         return compileInsert(statement, table, options);
@@ -337,8 +370,26 @@ export class SqlSession {
 
   private async lookup(name: ast.TableName, errors: ErrorLocator) {
     if (name.schema !== null && name.schema !== 'public') throw errors.at(name.location, '3F000', `schema "${name.schema}" does not exist`);
-    return this.catalog.lookupTable(this.account, name.name);
+    return this.catalog.lookupRelation(this.account, name.name);
   }
+}
+
+/** CREATE QUEUE's WITH (...) over the defaults: each setting once (42601), known (42704) and in range (22023). */
+function queueSettingsOf(statement: ast.CreateQueueStatement, sql: string): QueueSettings {
+  const errors = new ErrorLocator(sql);
+  const settings: Record<string, number> = { ...queueSettingsDefault };
+  const seen = new Set<string>();
+  for (const setting of statement.settings) {
+    if (seen.has(setting.name)) throw errors.at(setting.location, '42601', `setting "${setting.name}" specified more than once`);
+    seen.add(setting.name);
+    try {
+      const value = checkSetting(setting.name, Number(setting.value.value));
+      settings[queueSettingBounds[setting.name]!.key] = value;
+    } catch (error) {
+      throw errors.wrap(setting.location, error);
+    }
+  }
+  return settings as unknown as QueueSettings;
 }
 
 /** A query text parsed for one execute only (the statement cache is off). */

@@ -7,7 +7,9 @@ import { SqlError, SqlState } from '../common/sql-error.js';
 import type * as ast from '../parser/ast.js';
 import { canonicalText, escapeComponent, pointerOf } from '../store/key.js';
 import { sqlTypeCodes, type SqlType } from '../vm/sql-values.js';
-import { encodeTableDefinition, type TableDefinition } from './catalog-definition.js';
+import type { TableDefinition } from './catalog-definition.js';
+import type { QueueDefinition } from './queue-definition.js';
+import { encodeRelation, type RelationDefinition } from './relation-definition.js';
 import { catalogResource } from './catalog.js';
 import type { BoundExpression, ExpressionScope } from './expressions.js';
 import type { Label, ProgramBuilder } from './program-builder.js';
@@ -178,23 +180,31 @@ export function emitKeyAddress(b: ProgramBuilder, keys: readonly BoundKey[], tab
  *     const 't'  ptr.make dm_catalog rnd  const <definition bytes>  mem.compare  i32.eqz
  *     if  error.raise 55R01 "..."  end
  */
-export function emitCatalogCheck(b: ProgramBuilder, table: TableDefinition, account: string): void {
-  b.emit('const', b.sqlConstant(table.name));
+export function emitCatalogCheck(b: ProgramBuilder, relation: RelationDefinition, account: string): void {
+  b.emit('const', b.sqlConstant(relation.name));
   b.emit('ptr.make', b.nameConstant(catalogResource), 0);
-  b.comment(`${escapeComponent(account)}/${catalogResource}/rnd/${escapeComponent(table.name)}`);
-  b.emit('const', b.bytesConstant(encodeTableDefinition(table)));
+  b.comment(`${escapeComponent(account)}/${catalogResource}/rnd/${escapeComponent(relation.name)}`);
+  b.emit('const', b.bytesConstant(encodeRelation(relation)));
   b.emit('mem.compare');
-  b.comment('COMPARE: is the table still as compiled?');
+  b.comment(`COMPARE: is the ${relation.kind} still as compiled?`);
   b.emit('i32.eqz');
   const changed = b.ifThen();
-  b.emit('error.raise', b.nameConstant(SqlState.catalogChanged), b.nameConstant(`table "${table.name}" changed since this statement was compiled`));
+  b.emit('error.raise', b.nameConstant(SqlState.catalogChanged), b.nameConstant(`${relation.kind} "${relation.name}" changed since this statement was compiled`));
   b.end(changed);
 }
 
-/** The table or 42P01 `relation "t" does not exist` at the name. */
-export function requireTable(table: TableDefinition | undefined, name: ast.TableName, errors: ErrorLocator): TableDefinition {
-  if (table === undefined) throw errors.at(name.location, '42P01', `relation "${name.name}" does not exist`);
-  return table;
+/** The table or 42P01 `relation "t" does not exist` at the name; a queue there is 42809. */
+export function requireTable(relation: RelationDefinition | undefined, name: ast.TableName, errors: ErrorLocator): TableDefinition {
+  if (relation === undefined) throw errors.at(name.location, '42P01', `relation "${name.name}" does not exist`);
+  if (relation.kind !== 'table') throw errors.at(name.location, '42809', `"${name.name}" is a queue, not a table`, { hint: 'Queues take ENQUEUE, DEQUEUE, READ and ACK, and SELECT to peek.' });
+  return relation;
+}
+
+/** The queue or 42P01 at the name; a table there is 42809. */
+export function requireQueue(relation: RelationDefinition | undefined, name: ast.TableName, errors: ErrorLocator): QueueDefinition {
+  if (relation === undefined) throw errors.at(name.location, '42P01', `queue "${name.name}" does not exist`);
+  if (relation.kind !== 'queue') throw errors.at(name.location, '42809', `"${name.name}" is a table, not a queue`);
+  return relation;
 }
 
 export function unsupported(errors: ErrorLocator, location: number, what: string): SqlError {

@@ -1,0 +1,795 @@
+/**
+ * ENQUEUE, DEQUEUE, READ and ACK compiled to programs over a queue's words and
+ * log (docs/queues.md). Each template's decisions are COMPARE&SWAPs from absent
+ * (or from the exact value read): a batch word claims k sequence numbers, a claim
+ * word claims one message.
+ *
+ * ENQUEUE INTO q VALUES (b1), ..., (bk) [RETURNING ...]:
+ *
+ *     row.new k  <bi, NOT NULL, at most body_bytes_max> row.set i ...  row.encode
+ *     lnr.append #q  local.set record                         ; APPEND: the bodies, durable
+ *     sql.now  local.set at     LOAD tail → s
+ *     block claimed  loop claim
+ *       b/<s>  bytes.null  [s, k, at, record] row.encode  mem.cas   ; claim [s, s+k)
+ *       local.set current  br_if claimed
+ *       s += current.count  br claim                           ; taken: past that batch
+ *     end end
+ *     COMPARE&SWAP tail forward to s + k
+ *     per message: [RETURNING]  result.add_count
+ *
+ * DEQUEUE FROM q [LIMIT n] and READ FROM q [LIMIT n] [VISIBILITY v]:
+ *
+ *     [READ: SCAN l/*: each lease whose time is up, while c/<m> still says 'L'
+ *            → CAS to a new lease, read_count + 1, emit]
+ *     LOAD head → h   m := h   find the batch of m (else done)
+ *     block done  loop take  block next
+ *       cover m (else done)
+ *       c/<m>  bytes.null  [m, 'D' | 'L']  mem.cas  drop  i32.eqz  br_if next   ; someone else's
+ *       [READ: l/<m>  bytes.null  [m, now + v, 1]  mem.cas]                    ; its lease
+ *       <emit (m, enqueued_at, body[, read_count])>  m += 1  taken += 1  taken = n → done
+ *     end  m += 1  br take  end end
+ *     m > h: COMPARE&SWAP head forward to m (a hint)
+ *
+ * Claim words are never deleted: a consumer still walking from an older head may try any
+ * message above it, and only the claim word's presence stops it (docs/queues.md, "Claims").
+ */
+import type * as ast from '../parser/ast.js';
+import type { SqlType } from '../vm/sql-values.js';
+import type { TableDefinition } from './catalog-definition.js';
+import { emptyScope, ExpressionBinder, ParameterTypes, type BoundExpression } from './expressions.js';
+import type { CompiledTableStatement, TableCompileOptions } from './insert.js';
+import { ProgramBuilder, type Label } from './program-builder.js';
+import { bindTargets, emitProjection, type BoundTarget } from './projection.js';
+import type { QueueDefinition } from './queue-definition.js';
+import { MessageWalk } from './queue-messages.js';
+import { batchFields, claimFields, claimWidth, ClaimState, leaseFields, leaseWidth, QueueWords } from './queue-words.js';
+import { fieldsOf, type CompiledField } from './select-without-from.js';
+import { ErrorLocator, typeDisplayName, typeOids } from './sql-types.js';
+import { assignToColumn, emitCatalogCheck, TableRowScope } from './table-scope.js';
+
+/** The columns of a message as DEQUEUE, READ, peeks and RETURNING see them. */
+const messageColumns = [
+  { name: 'id', type: 'int8' as const, notNull: true },
+  { name: 'enqueued_at', type: 'timestamptz' as const, notNull: true },
+  { name: 'body', type: 'text' as const, notNull: true },
+  { name: 'read_count', type: 'int8' as const, notNull: true },
+];
+
+/** The message row of a queue as a table shape, so RETURNING and peeks bind against it as against a table's row. */
+export function messageTable(queue: QueueDefinition, withReadCount: boolean): TableDefinition {
+  return {
+    kind: 'table',
+    name: queue.name,
+    id: queue.id,
+    version: queue.version,
+    columns: withReadCount ? messageColumns : messageColumns.slice(0, 3),
+    primaryKey: { hashColumn: 0 },
+    state: 'ready',
+  };
+}
+
+function fields(names: readonly string[]): CompiledField[] {
+  return names.map((name) => {
+    const column = messageColumns.find((candidate) => candidate.name === name)!;
+    return { name, type: column.type, typeOid: typeOids[column.type] };
+  });
+}
+
+// --- ENQUEUE --------------------------------------------------------------------
+
+export function compileEnqueue(statement: ast.EnqueueStatement, queue: QueueDefinition, options: TableCompileOptions): CompiledTableStatement {
+  const errors = new ErrorLocator(options.sourceText);
+  const parameters = new ParameterTypes(options.declaredParameterTypes);
+  const valuesBinder = new ExpressionBinder(emptyScope(errors), parameters, errors, 'in VALUES');
+  const bodies = statement.bodies.map((body) => assignToColumn(valuesBinder.bind(body), { name: 'body', type: 'text' }, errors));
+  const messageRow = 0;
+  const scope = new TableRowScope(messageTable(queue, false), queue.name, messageRow, errors);
+  const returning = statement.returning === null ? null : bindTargets(statement.returning, scope, new ExpressionBinder(scope, parameters, errors), errors);
+  const parameterTypes = parameters.final();
+
+  const b = new ProgramBuilder(parameterTypes.length);
+  b.local('row');
+  emitCatalogCheck(b, queue, options.account);
+  const words = new QueueWords(b, queue, options.account);
+  const [record, at, tailWord, start, current] = [b.local('i64'), b.local('sql'), b.local('bytes'), b.local('i64'), b.local('bytes')];
+  const bodyRow = b.local('row');
+  const k = bodies.length;
+
+  b.emit('row.new', k);
+  b.comment(`the ${k} bodies`);
+  bodies.forEach((body, index) => emitCheckedBody(b, body, index, queue));
+  b.emit('local.tee', bodyRow);
+  b.emit('row.encode');
+  b.emit('lnr.append', words.resource);
+  b.comment(`APPEND to ${queue.name}'s log: the bodies are durable`);
+  b.emit('local.set', record);
+  b.emit('sql.now');
+  b.emit('local.set', at);
+  words.emitLoadCounter('tail', tailWord, start);
+
+  const claimed = b.block();
+  const claim = b.loop();
+  b.comment(`claim [s, s+${k}) with one COMPARE&SWAP from absent`);
+  words.emitSequenceAddress('b', start, 's');
+  b.emit('bytes.null');
+  b.emit('row.new', 4);
+  b.emit('local.get', start);
+  b.emit('sql.from_i64');
+  b.emit('row.set', batchFields.start);
+  b.emit('i64.const', BigInt(k));
+  b.emit('sql.from_i64');
+  b.emit('row.set', batchFields.count);
+  b.emit('local.get', at);
+  b.emit('row.set', batchFields.enqueuedAt);
+  b.emit('local.get', record);
+  b.emit('sql.from_i64');
+  b.emit('row.set', batchFields.record);
+  b.emit('row.encode');
+  b.emit('mem.cas');
+  b.comment('COMPARE&SWAP from absent: the batch word');
+  b.emit('local.set', current);
+  b.brIf(claimed);
+  b.comment('[s, s+k) is ours');
+  b.emit('local.get', current);
+  b.emit('row.decode', 4);
+  b.emit('row.get', 1);
+  b.emit('sql.to_i64');
+  b.emit('local.get', start);
+  b.emit('i64.add');
+  b.emit('local.set', start);
+  b.comment("another producer's batch: past it");
+  b.br(claim);
+  b.end(claim);
+  b.end(claimed);
+
+  const next = b.local('i64');
+  b.emit('local.get', start);
+  b.emit('i64.const', BigInt(k));
+  b.emit('i64.add');
+  b.emit('local.set', next);
+  words.emitAdvanceCounter('tail', tailWord, next);
+  b.emit('drop');
+
+  for (let index = 0; index < k; index++) {
+    if (returning !== null) {
+      b.emit('row.new', 3);
+      b.emit('local.get', start);
+      b.emit('i64.const', BigInt(index));
+      b.emit('i64.add');
+      b.emit('sql.from_i64');
+      b.emit('row.set', 0);
+      b.emit('local.get', at);
+      b.emit('row.set', 1);
+      b.emit('local.get', bodyRow);
+      b.emit('row.get', index);
+      b.emit('row.set', 2);
+      b.emit('local.set', messageRow);
+      emitProjection(b, returning, 'RETURNING');
+    }
+  }
+  b.emit('i32.const', k);
+  b.emit('result.add_count');
+  return { program: b.finish(), fields: fieldsOf(returning ?? []), parameterTypes, commandTag: 'ENQUEUE' };
+}
+
+/** [row] -> [row]: body `index`, not NULL (23502) and at most the queue's body_bytes_max (54000). */
+function emitCheckedBody(b: ProgramBuilder, body: BoundExpression, index: number, queue: QueueDefinition): void {
+  const value = b.local('sql');
+  body.emit(b);
+  b.emit('local.tee', value);
+  b.emit('sql.is_null');
+  const isNull = b.ifThen();
+  b.emit('error.raise', b.nameConstant('23502'), b.nameConstant(`null value in column "body" of queue "${queue.name}" violates not-null constraint`));
+  b.end(isNull);
+  b.emit('local.get', value);
+  b.emit('sql.octet_length');
+  b.emit('sql.to_i64');
+  b.emit('i64.const', BigInt(queue.settings.bodyBytesMax));
+  b.emit('i64.gt_s');
+  const tooLong = b.ifThen();
+  b.emit('error.raise', b.nameConstant('54000'), b.nameConstant(`a message body of queue "${queue.name}" is over body_bytes_max, ${queue.settings.bodyBytesMax} bytes`));
+  b.end(tooLong);
+  b.emit('local.get', value);
+  b.emit('row.set', index);
+  b.comment(`body ${index + 1}`);
+}
+
+// --- DEQUEUE and READ ---------------------------------------------------------------
+
+export function compileTake(statement: ast.DequeueStatement | ast.ReadStatement, queue: QueueDefinition, options: TableCompileOptions): CompiledTableStatement {
+  const errors = new ErrorLocator(options.sourceText);
+  const parameters = new ParameterTypes(options.declaredParameterTypes);
+  const binder = new ExpressionBinder(emptyScope(errors), parameters, errors, 'here');
+  const reading = statement.kind === 'ReadStatement';
+  const verb = reading ? 'READ' : 'DEQUEUE';
+  const limit = statement.limit === null ? undefined : bindInteger(binder, statement.limit, `LIMIT of ${verb}`, errors);
+  const visibility = reading && statement.visibility !== null ? bindInteger(binder, statement.visibility, 'VISIBILITY', errors) : undefined;
+  const parameterTypes = parameters.final();
+
+  const b = new ProgramBuilder(parameterTypes.length);
+  emitCatalogCheck(b, queue, options.account);
+  const words = new QueueWords(b, queue, options.account);
+  const [taken, count, now, until] = [b.local('i64'), b.local('i64'), b.local('sql'), b.local('sql')];
+  const done = b.block();
+  emitCount(b, limit, 1n, count, `LIMIT of ${verb}`, '2201W');
+  b.emit('local.get', count);
+  b.emit('i64.eqz');
+  b.brIf(done);
+  b.comment('LIMIT 0: nothing');
+  b.emit('sql.now');
+  b.emit('local.set', now);
+  if (reading) emitLeaseTime(b, visibility, queue, now, until);
+  const walk = new MessageWalk(b, words);
+  const firstRead = reading ? one(b) : undefined;
+  if (reading) emitExpiredLeases(b, words, walk, { taken, count, now, until, done });
+
+  const [headWord, h, m] = [b.local('bytes'), b.local('i64'), b.local('i64')];
+  words.emitLoadCounter('head', headWord, h);
+  b.emit('local.get', h);
+  b.emit('local.set', m);
+  const walked = b.block();
+  walk.emitFind(m, walked);
+  const take = b.loop();
+  b.comment('each message from head on');
+  const next = b.block();
+  walk.emitCover(m, walked);
+  words.emitSequenceAddress('c', m, 'm');
+  b.emit('bytes.null');
+  words.emitClaimValue(m, reading ? ClaimState.leased : ClaimState.dequeued);
+  b.emit('mem.cas');
+  b.comment('COMPARE&SWAP from absent: the message is ours');
+  b.emit('drop');
+  b.emit('i32.eqz');
+  b.brIf(next);
+  b.comment('claimed by another consumer');
+  if (firstRead !== undefined) {
+    words.emitSequenceAddress('l', m, 'm');
+    b.emit('bytes.null');
+    words.emitLeaseValue(m, until, firstRead);
+    b.emit('mem.cas');
+    b.comment('its lease (the claim made us its only writer)');
+    b.emit('drop');
+    b.emit('drop');
+  }
+  emitMessageRow(b, m, walk, firstRead);
+  increment(b, m);
+  emitCountTaken(b, taken, count, walked);
+  b.br(take);
+  b.end(next);
+  increment(b, m);
+  b.br(take);
+  b.end(take);
+  b.end(walked);
+  b.emit('local.get', m);
+  b.emit('local.get', h);
+  b.emit('i64.gt_s');
+  const moved = b.ifThen();
+  words.emitAdvanceCounter('head', headWord, m);
+  b.emit('drop');
+  b.end(moved);
+  b.end(done);
+  const names = reading ? ['id', 'enqueued_at', 'body', 'read_count'] : ['id', 'enqueued_at', 'body'];
+  return { program: b.finish(), fields: fields(names), parameterTypes, commandTag: verb };
+}
+
+/** An i64 local holding 1 (read_count of a first lease), made once per program. */
+function one(b: ProgramBuilder): number {
+  const local = b.local('i64');
+  b.emit('i64.const', 1n);
+  b.emit('local.set', local);
+  return local;
+}
+
+function increment(b: ProgramBuilder, local: number): void {
+  b.emit('local.get', local);
+  b.emit('i64.const', 1n);
+  b.emit('i64.add');
+  b.emit('local.set', local);
+}
+
+/** After a message was emitted: count it; at the LIMIT, branch to `done`. */
+function emitCountTaken(b: ProgramBuilder, taken: number, count: number, done: Label): void {
+  b.emit('i32.const', 1);
+  b.emit('result.add_count');
+  increment(b, taken);
+  b.emit('local.get', taken);
+  b.emit('local.get', count);
+  b.emit('i64.eq');
+  b.brIf(done);
+  b.comment('LIMIT reached');
+}
+
+/** Emits (id, enqueued_at, body[, read_count]) of message `m` in the walk's current batch. */
+function emitMessageRow(b: ProgramBuilder, m: number, walk: MessageWalk, readCount: number | undefined): void {
+  b.emit('row.new', readCount === undefined ? 3 : 4);
+  b.emit('local.get', m);
+  b.emit('sql.from_i64');
+  b.emit('row.set', 0);
+  b.comment('id');
+  b.emit('local.get', walk.batch.enqueuedAt);
+  b.emit('row.set', 1);
+  b.comment('enqueued_at');
+  walk.emitBody(m);
+  b.emit('row.set', 2);
+  if (readCount !== undefined) {
+    b.emit('local.get', readCount);
+    b.emit('sql.from_i64');
+    b.emit('row.set', 3);
+    b.comment('read_count');
+  }
+  b.emit('row.emit');
+}
+
+interface LeaseLocals {
+  readonly taken: number;
+  readonly count: number;
+  readonly now: number;
+  readonly until: number;
+  readonly done: Label;
+}
+
+/**
+ * READ's first pass: every lease whose time is up is taken again by COMPARE&SWAP from the
+ * exact value seen (so one READ renews it), read_count + 1, while its claim still says 'L';
+ * a lease whose claim says otherwise (acknowledged by an ACK that stopped before deleting
+ * the lease) is deleted instead.
+ */
+function emitExpiredLeases(b: ProgramBuilder, words: QueueWords, walk: MessageWalk, locals: LeaseLocals): void {
+  const [scan, lease, id, readCount, seen] = [b.local('scan'), b.local('row'), b.local('i64'), b.local('i64'), b.local('bytes')];
+  b.emit('const', b.sqlConstant('l'));
+  b.emit('ptr.make', words.resource, 0);
+  b.emit('sql.null');
+  b.emit('sql.null');
+  b.emit('i32.const', 0);
+  b.emit('mem.scan_range', 0);
+  b.comment(`SCAN ${words.key('l')}: the messages in flight`);
+  b.emit('local.set', scan);
+  const end = b.block();
+  const each = b.loop();
+  b.comment('each lease');
+  b.emit('local.get', scan);
+  b.emit('scan.next');
+  b.emit('i32.eqz');
+  b.brIf(end);
+  const skip = b.block();
+  b.emit('local.get', scan);
+  b.emit('scan.value');
+  b.emit('local.tee', seen);
+  b.emit('row.decode', leaseWidth);
+  b.emit('local.tee', lease);
+  b.emit('row.get', leaseFields.until);
+  b.emit('local.get', locals.now);
+  b.emit('sql.gt');
+  b.emit('sql.is_true');
+  b.brIf(skip);
+  b.comment('its time is not up');
+  b.emit('local.get', lease);
+  b.emit('row.get', leaseFields.id);
+  b.emit('sql.to_i64');
+  b.emit('local.set', id);
+  emitClaimIs(b, words, id, ClaimState.leased);
+  const stale = b.ifThen();
+  b.comment('acknowledged meanwhile: the lease is left over');
+  b.emit('local.get', scan);
+  b.emit('scan.ptr');
+  b.emit('local.get', seen);
+  b.emit('bytes.null');
+  b.emit('mem.cas');
+  b.emit('drop');
+  b.emit('drop');
+  b.br(skip);
+  b.end(stale);
+  b.emit('local.get', lease);
+  b.emit('row.get', leaseFields.readCount);
+  b.emit('sql.to_i64');
+  b.emit('i64.const', 1n);
+  b.emit('i64.add');
+  b.emit('local.set', readCount);
+  b.emit('local.get', scan);
+  b.emit('scan.ptr');
+  b.emit('local.get', seen);
+  words.emitLeaseValue(id, locals.until, readCount);
+  b.emit('mem.cas');
+  b.comment('COMPARE&SWAP from the expired lease seen: only one READ renews it');
+  b.emit('drop');
+  b.emit('i32.eqz');
+  b.brIf(skip);
+  walk.emitFind(id, skip);
+  emitMessageRow(b, id, walk, readCount);
+  emitCountTaken(b, locals.taken, locals.count, locals.done);
+  b.end(skip);
+  b.br(each);
+  b.end(each);
+  b.end(end);
+}
+
+/** Pushes i32 1 unless claim word c/<id> holds `state` (absent counts as another state). */
+function emitClaimIs(b: ProgramBuilder, words: QueueWords, id: number, state: string): void {
+  const claim = b.local('bytes');
+  words.emitSequenceAddress('c', id, 'id');
+  b.emit('mem.load');
+  b.comment('LOAD the claim');
+  b.emit('local.tee', claim);
+  b.emit('bytes.is_null');
+  const absent = b.ifThen('i32');
+  b.emit('i32.const', 1);
+  b.otherwise(absent);
+  b.emit('local.get', claim);
+  b.emit('row.decode', claimWidth);
+  b.emit('row.get', claimFields.state);
+  b.emit('const', b.sqlConstant(state));
+  b.emit('sql.ne');
+  b.emit('sql.is_true');
+  b.end(absent);
+}
+
+/** until := now + the lease's seconds (the statement's VISIBILITY, else the queue's setting); negative is 22023. */
+function emitLeaseTime(b: ProgramBuilder, visibility: BoundExpression | undefined, queue: QueueDefinition, now: number, until: number): void {
+  const seconds = b.local('i64');
+  emitCount(b, visibility, BigInt(queue.settings.visibilitySeconds), seconds, 'VISIBILITY', '22023');
+  b.emit('local.get', now);
+  b.emit('time.micros');
+  b.emit('local.get', seconds);
+  b.emit('i64.const', 1_000_000n);
+  b.emit('i64.mul');
+  b.emit('i64.add');
+  b.emit('time.from_micros');
+  b.emit('local.set', until);
+  b.comment('the lease runs until now + VISIBILITY seconds');
+}
+
+// --- ACK --------------------------------------------------------------------------
+
+/**
+ * ACK q id, ...: per id, LOAD its lease; one whose time is not up is acknowledged: its
+ * claim 'L' → 'A' by COMPARE&SWAP (final: nothing hands the message out again), then the
+ * lease deleted. Each id gets a row (id, status): 'acknowledged', 'expired' (another READ
+ * may have it now) or 'not leased'.
+ *
+ *     LOAD l/<id>  absent: 'not leased'   until <= now: 'expired'
+ *     CAS c/<id> [id, 'L'] → [id, 'A']  not applied: 'not leased'
+ *     CAS l/<id> seen → null            ; the lease is done
+ */
+export function compileAck(statement: ast.AckStatement, queue: QueueDefinition, options: TableCompileOptions): CompiledTableStatement {
+  const errors = new ErrorLocator(options.sourceText);
+  const parameters = new ParameterTypes(options.declaredParameterTypes);
+  const binder = new ExpressionBinder(emptyScope(errors), parameters, errors, 'in ACK');
+  const ids = statement.ids.map((id) => bindInteger(binder, id, 'a message id of ACK', errors));
+  const parameterTypes = parameters.final();
+
+  const b = new ProgramBuilder(parameterTypes.length);
+  emitCatalogCheck(b, queue, options.account);
+  const words = new QueueWords(b, queue, options.account);
+  const [id, now, seen, status] = [b.local('i64'), b.local('sql'), b.local('bytes'), b.local('sql')];
+  b.emit('sql.now');
+  b.emit('local.set', now);
+  ids.forEach((bound, index) => {
+    const decided = b.block();
+    b.comment(`ACK id ${index + 1}`);
+    emitId(b, bound, id);
+    b.emit('const', b.sqlConstant('not leased'));
+    b.emit('local.set', status);
+    words.emitSequenceAddress('l', id, 'id');
+    b.emit('mem.load');
+    b.comment('LOAD the lease');
+    b.emit('local.tee', seen);
+    b.emit('bytes.is_null');
+    b.brIf(decided);
+    b.emit('const', b.sqlConstant('expired'));
+    b.emit('local.set', status);
+    b.emit('local.get', seen);
+    b.emit('row.decode', leaseWidth);
+    b.emit('row.get', leaseFields.until);
+    b.emit('local.get', now);
+    b.emit('sql.le');
+    b.emit('sql.is_true');
+    b.brIf(decided);
+    b.comment("the lease ran out: the message may be another reader's now");
+    b.emit('const', b.sqlConstant('not leased'));
+    b.emit('local.set', status);
+    words.emitSequenceAddress('c', id, 'id');
+    words.emitClaimValue(id, ClaimState.leased);
+    words.emitClaimValue(id, ClaimState.acknowledged);
+    b.emit('mem.cas');
+    b.comment("COMPARE&SWAP 'L' → 'A': acknowledged for good");
+    b.emit('drop');
+    b.emit('i32.eqz');
+    b.brIf(decided);
+    b.comment('acknowledged already');
+    words.emitSequenceAddress('l', id, 'id');
+    b.emit('local.get', seen);
+    b.emit('bytes.null');
+    b.emit('mem.cas');
+    b.comment('the lease is done: delete it');
+    b.emit('drop');
+    b.emit('drop');
+    b.emit('const', b.sqlConstant('acknowledged'));
+    b.emit('local.set', status);
+    b.emit('i32.const', 1);
+    b.emit('result.add_count');
+    b.end(decided);
+    b.emit('row.new', 2);
+    b.emit('local.get', id);
+    b.emit('sql.from_i64');
+    b.emit('row.set', 0);
+    b.emit('local.get', status);
+    b.emit('row.set', 1);
+    b.emit('row.emit');
+  });
+  const ackFields: CompiledField[] = [
+    { name: 'id', type: 'int8', typeOid: typeOids.int8 },
+    { name: 'status', type: 'text', typeOid: typeOids.text },
+  ];
+  return { program: b.finish(), fields: ackFields, parameterTypes, commandTag: 'ACK' };
+}
+
+// --- peek and depth ----------------------------------------------------------------
+
+/**
+ * SELECT <message columns> FROM q [LIMIT n]: the messages from head on that no consumer
+ * holds (no claim, or a lease whose time is up), claiming nothing. SELECT count(*) FROM q:
+ * the messages not yet done (leased ones count).
+ */
+export function compileQueueSelect(statement: ast.SelectStatement, queue: QueueDefinition, options: TableCompileOptions): CompiledTableStatement {
+  const errors = new ErrorLocator(options.sourceText);
+  checkQueueSelect(statement, queue, errors);
+  const parameters = new ParameterTypes(options.declaredParameterTypes);
+  const messageRow = 0;
+  const counting = isCountStar(statement);
+  const scope = new TableRowScope(messageTable(queue, false), statement.from!.alias ?? queue.name, messageRow, errors);
+  const targets = counting ? [] : bindTargets(statement.items, scope, new ExpressionBinder(scope, parameters, errors), errors);
+  const limitBinder = new ExpressionBinder(emptyScope(errors), parameters, errors, 'in LIMIT');
+  const limit = statement.limit === null ? undefined : bindInteger(limitBinder, statement.limit, 'LIMIT', errors);
+  const parameterTypes = parameters.final();
+
+  const b = new ProgramBuilder(parameterTypes.length);
+  b.local('row');
+  emitCatalogCheck(b, queue, options.account);
+  const words = new QueueWords(b, queue, options.account);
+  if (counting) {
+    emitDepth(b, words);
+    return { program: b.finish(), fields: [{ name: 'count', type: 'int8', typeOid: typeOids.int8 }], parameterTypes, commandTag: 'SELECT' };
+  }
+  emitPeek(b, words, targets, limit, messageRow);
+  return { program: b.finish(), fields: fieldsOf(targets), parameterTypes, commandTag: 'SELECT' };
+}
+
+function isCountStar(statement: ast.SelectStatement): boolean {
+  const [item, ...rest] = statement.items;
+  return rest.length === 0 && item?.kind === 'SelectItem' && item.expression.kind === 'FunctionCall' && item.expression.name === 'count' && item.expression.star;
+}
+
+function checkQueueSelect(statement: ast.SelectStatement, queue: QueueDefinition, errors: ErrorLocator): void {
+  const clauses = [statement.where, statement.having, statement.offset, ...statement.groupBy, ...statement.orderBy];
+  const other = clauses.some((clause) => clause !== null) || statement.distinct || (isCountStar(statement) && statement.limit !== null);
+  if (other) {
+    throw errors.at(statement.span.start, '0A000', `a SELECT from queue "${queue.name}" is a peek (SELECT columns FROM q [LIMIT n]) or its depth (SELECT count(*) FROM q)`);
+  }
+}
+
+function emitPeek(b: ProgramBuilder, words: QueueWords, targets: readonly BoundTarget[], limit: BoundExpression | undefined, messageRow: number): void {
+  const [taken, count, now, headWord, m, claim] = [b.local('i64'), b.local('i64'), b.local('sql'), b.local('bytes'), b.local('i64'), b.local('bytes')];
+  const done = b.block();
+  emitCount(b, limit, -1n, count, 'LIMIT', '2201W');
+  b.emit('local.get', count);
+  b.emit('i64.eqz');
+  b.brIf(done);
+  b.emit('sql.now');
+  b.emit('local.set', now);
+  const walk = new MessageWalk(b, words);
+  words.emitLoadCounter('head', headWord, m);
+  walk.emitFind(m, done);
+  const each = b.loop();
+  b.comment('each message from head on');
+  const next = b.block();
+  walk.emitCover(m, done);
+  words.emitSequenceAddress('c', m, 'm');
+  b.emit('mem.load');
+  b.comment('LOAD its claim');
+  b.emit('bytes.is_null');
+  b.emit('i32.eqz');
+  const held = b.ifThen();
+  b.comment('claimed: visible only as a lease whose time is up');
+  words.emitSequenceAddress('l', m, 'm');
+  b.emit('mem.load');
+  b.emit('local.tee', claim);
+  b.emit('bytes.is_null');
+  b.brIf(next);
+  b.comment('done, or read without a lease yet');
+  b.emit('local.get', claim);
+  b.emit('row.decode', leaseWidth);
+  b.emit('row.get', leaseFields.until);
+  b.emit('local.get', now);
+  b.emit('sql.le');
+  b.emit('sql.is_true');
+  b.emit('i32.eqz');
+  b.brIf(next);
+  b.end(held);
+  b.emit('row.new', 3);
+  b.emit('local.get', m);
+  b.emit('sql.from_i64');
+  b.emit('row.set', 0);
+  b.emit('local.get', walk.batch.enqueuedAt);
+  b.emit('row.set', 1);
+  walk.emitBody(m);
+  b.emit('row.set', 2);
+  b.emit('local.set', messageRow);
+  emitProjection(b, targets, 'peek');
+  increment(b, taken);
+  b.emit('local.get', taken);
+  b.emit('local.get', count);
+  b.emit('i64.eq');
+  b.brIf(done);
+  b.end(next);
+  increment(b, m);
+  b.br(each);
+  b.end(each);
+  b.end(done);
+}
+
+/** count(*): messages in batches from head on, minus final claims there, plus the leases below head. */
+function emitDepth(b: ProgramBuilder, words: QueueWords): void {
+  const [total, headWord, h] = [b.local('i64'), b.local('bytes'), b.local('i64')];
+  const walk = new MessageWalk(b, words);
+  words.emitLoadCounter('head', headWord, h);
+  b.emit('i64.const', 0n);
+  b.emit('local.set', total);
+  const counted = b.block();
+  walk.emitFind(h, counted);
+  // The batch holding head counts from head; later ones whole.
+  const { start, count } = walk.batch;
+  b.emit('local.get', start);
+  b.emit('local.get', count);
+  b.emit('i64.add');
+  b.emit('local.get', h);
+  b.emit('i64.sub');
+  b.emit('local.set', total);
+  const batches = b.loop();
+  b.comment('each later batch');
+  const past = b.local('i64');
+  b.emit('local.get', start);
+  b.emit('local.get', count);
+  b.emit('i64.add');
+  b.emit('local.set', past);
+  walk.emitCover(past, counted);
+  b.emit('local.get', total);
+  b.emit('local.get', count);
+  b.emit('i64.add');
+  b.emit('local.set', total);
+  b.br(batches);
+  b.end(batches);
+  b.end(counted);
+  emitCountWords(b, words, 'c', h, total, (claim) => {
+    // A final claim at or above head is a message done.
+    b.emit('local.get', claim);
+    b.emit('row.decode', claimWidth);
+    b.emit('row.get', claimFields.state);
+    b.emit('const', b.sqlConstant(ClaimState.leased));
+    b.emit('sql.ne');
+    b.emit('sql.is_true');
+  }, -1n);
+  emitCountLeasesBelow(b, words, h, total);
+  b.emit('row.new', 1);
+  b.emit('local.get', total);
+  b.emit('sql.from_i64');
+  b.emit('row.set', 0);
+  b.emit('row.emit');
+}
+
+/** total += step for each word of `prefix` from sequence `from` on whose test (i32, over the word in a bytes local) holds. */
+function emitCountWords(b: ProgramBuilder, words: QueueWords, prefix: 'c', from: number, total: number, test: (word: number) => void, step: bigint): void {
+  const [scan, word] = [b.local('scan'), b.local('bytes')];
+  b.emit('const', b.sqlConstant(prefix));
+  b.emit('ptr.make', words.resource, 0);
+  b.emit('local.get', from);
+  b.emit('sql.from_i64');
+  b.emit('sql.null');
+  b.emit('i32.const', 0);
+  b.emit('mem.scan_range', 1 | 2);
+  b.comment(`SCAN ${words.key(prefix)} from head`);
+  b.emit('local.set', scan);
+  const end = b.block();
+  const each = b.loop();
+  b.emit('local.get', scan);
+  b.emit('scan.next');
+  b.emit('i32.eqz');
+  b.brIf(end);
+  b.emit('local.get', scan);
+  b.emit('scan.value');
+  b.emit('local.set', word);
+  test(word);
+  const counts = b.ifThen();
+  b.emit('local.get', total);
+  b.emit('i64.const', step);
+  b.emit('i64.add');
+  b.emit('local.set', total);
+  b.end(counts);
+  b.br(each);
+  b.end(each);
+  b.end(end);
+}
+
+/** total += the leases below head: read, not acknowledged, and no longer in the batches counted from head. */
+function emitCountLeasesBelow(b: ProgramBuilder, words: QueueWords, h: number, total: number): void {
+  const scan = b.local('scan');
+  b.emit('const', b.sqlConstant('l'));
+  b.emit('ptr.make', words.resource, 0);
+  b.emit('sql.null');
+  b.emit('local.get', h);
+  b.emit('sql.from_i64');
+  b.emit('i32.const', 0);
+  b.emit('mem.scan_range', 4);
+  b.comment(`SCAN ${words.key('l')} below head`);
+  b.emit('local.set', scan);
+  const end = b.block();
+  const each = b.loop();
+  b.emit('local.get', scan);
+  b.emit('scan.next');
+  b.emit('i32.eqz');
+  b.brIf(end);
+  b.emit('local.get', total);
+  b.emit('i64.const', 1n);
+  b.emit('i64.add');
+  b.emit('local.set', total);
+  b.br(each);
+  b.end(each);
+  b.end(end);
+}
+
+// --- shared -----------------------------------------------------------------------
+
+/** An integer expression of a queue statement (LIMIT, VISIBILITY, an id): unknown → bigint; anything else 42804. */
+function bindInteger(binder: ExpressionBinder, expression: ast.Expression, what: string, errors: ErrorLocator): BoundExpression {
+  const bound = binder.bind(expression);
+  const typed = bound.type === 'unknown' ? bound.resolve!('int8') : bound;
+  if (typed.type !== 'int4' && typed.type !== 'int8') {
+    throw errors.at(typed.location, '42804', `argument of ${what} must be type bigint, not type ${typeDisplayName(typed.type as SqlType)}`);
+  }
+  return typed;
+}
+
+/** A message id of ACK into an i64 local; NULL is 22004. */
+function emitId(b: ProgramBuilder, bound: BoundExpression, local: number): void {
+  const value = b.local('sql');
+  bound.emit(b);
+  b.emit('local.tee', value);
+  b.emit('sql.is_null');
+  const isNull = b.ifThen();
+  b.emit('error.raise', b.nameConstant('22004'), b.nameConstant('a message id of ACK must not be NULL'));
+  b.end(isNull);
+  b.emit('local.get', value);
+  b.emit('sql.to_i64');
+  b.emit('local.set', local);
+}
+
+/**
+ * The expression's value into an i64 local: absent → `absent`; NULL → `absent` too when
+ * there is one, else 22004; negative → `negative` (a SQLSTATE).
+ */
+function emitCount(b: ProgramBuilder, bound: BoundExpression | undefined, absent: bigint | undefined, local: number, what: string, negative: string): void {
+  if (bound === undefined) {
+    b.emit('i64.const', absent!);
+    b.emit('local.set', local);
+    return;
+  }
+  const value = b.local('sql');
+  bound.emit(b);
+  b.emit('local.tee', value);
+  b.emit('sql.is_null');
+  const isNull = b.ifThen();
+  if (absent === undefined) b.emit('error.raise', b.nameConstant('22004'), b.nameConstant(`${what} must not be NULL`));
+  else {
+    b.emit('i64.const', absent);
+    b.emit('local.set', local);
+  }
+  b.otherwise(isNull);
+  b.emit('local.get', value);
+  b.emit('sql.to_i64');
+  b.emit('local.tee', local);
+  b.emit('i64.const', 0n);
+  b.emit('i64.lt_s');
+  const isNegative = b.ifThen();
+  b.emit('error.raise', b.nameConstant(negative), b.nameConstant(`${what} must not be negative`));
+  b.end(isNegative);
+  b.end(isNull);
+}

@@ -1,0 +1,154 @@
+/**
+ * The words of one queue as programs address and encode them (docs/queues.md,
+ * "Words"), so that every queue statement's compiler speaks of them one way:
+ *
+ *     account/q/rnd/tail      [next int8]                          hint
+ *     account/q/rnd/head      [next int8]                          hint
+ *     account/q/rnd/b/<s>     [start, count int8, enqueued_at, record int8]   batch
+ *     account/q/rnd/c/<m>     [id int8, state text]                         claim (kept)
+ *     account/q/rnd/l/<m>     [id int8, until timestamptz, read_count int8] lease (while in flight)
+ *
+ * Each value is a row (vm/row-codec.ts), so programs build and read them with
+ * row.new / row.set / row.encode / row.decode like table rows.
+ */
+import { escapeComponent } from '../store/key.js';
+import type { ProgramBuilder } from './program-builder.js';
+import type { QueueDefinition } from './queue-definition.js';
+
+export const batchFields = { start: 0, count: 1, enqueuedAt: 2, record: 3 } as const;
+export const batchWidth = 4;
+export const claimFields = { id: 0, state: 1 } as const;
+export const claimWidth = 2;
+export const leaseFields = { id: 0, until: 1, readCount: 2 } as const;
+export const leaseWidth = 3;
+
+/** Claim states: dequeued and acknowledged are final; 'L' went to READ and is in flight until acknowledged. */
+export const ClaimState = { dequeued: 'D', leased: 'L', acknowledged: 'A' } as const;
+export type ClaimStateCode = (typeof ClaimState)[keyof typeof ClaimState];
+
+/** The batch fields a take loop keeps in locals. */
+export interface BatchLocals {
+  readonly start: number;
+  readonly count: number;
+  readonly enqueuedAt: number;
+  readonly record: number;
+}
+
+export class QueueWords {
+  readonly resource: number;
+
+  constructor(
+    private readonly b: ProgramBuilder,
+    readonly queue: QueueDefinition,
+    private readonly account: string,
+  ) {
+    this.resource = b.nameConstant(queue.name);
+  }
+
+  /** `account/q/rnd/<name>...` for listing comments. */
+  key(...parts: string[]): string {
+    return [escapeComponent(this.account), escapeComponent(this.queue.name), 'rnd', ...parts].join('/');
+  }
+
+  /** Pushes the address of the tail or head word. */
+  emitCounterAddress(name: 'tail' | 'head'): void {
+    this.b.emit('const', this.b.sqlConstant(name));
+    this.b.emit('ptr.make', this.resource, 0);
+    this.b.comment(this.key(name));
+  }
+
+  /** Pushes the address of batch word b/<s>, claim word c/<m> or lease word l/<m>, the sequence number in an i64 local. */
+  emitSequenceAddress(prefix: 'b' | 'c' | 'l', sequence: number, shown: string): void {
+    this.b.emit('const', this.b.sqlConstant(prefix));
+    this.b.emit('local.get', sequence);
+    this.b.emit('sql.from_i64');
+    this.b.emit('ptr.make_sorted', this.resource, 0);
+    this.b.comment(this.key(prefix, shown));
+  }
+
+  /** LOAD of a counter: its word into `word` (for the CAS that moves it), its value (0 when absent) into `value`. */
+  emitLoadCounter(name: 'tail' | 'head', word: number, value: number): void {
+    const b = this.b;
+    this.emitCounterAddress(name);
+    b.emit('mem.load');
+    b.comment(`LOAD ${name}`);
+    b.emit('local.tee', word);
+    b.emit('bytes.is_null');
+    const absent = b.ifThen('i64');
+    b.emit('i64.const', 0n);
+    b.comment('no word yet: 0');
+    b.otherwise(absent);
+    b.emit('local.get', word);
+    b.emit('row.decode', 1);
+    b.emit('row.get', 0);
+    b.emit('sql.to_i64');
+    b.end(absent);
+    b.emit('local.set', value);
+  }
+
+  /**
+   * Moves a counter forward to the i64 in `next` with one COMPARE&SWAP from the word
+   * last loaded; losing the race is fine (it is a hint). Leaves the i32 "applied".
+   */
+  emitAdvanceCounter(name: 'tail' | 'head', word: number, next: number): void {
+    const b = this.b;
+    this.emitCounterAddress(name);
+    b.emit('local.get', word);
+    b.emit('row.new', 1);
+    b.emit('local.get', next);
+    b.emit('sql.from_i64');
+    b.emit('row.set', 0);
+    b.emit('row.encode');
+    b.emit('mem.cas');
+    b.comment(`COMPARE&SWAP ${name} forward (a hint: a lost race is fine)`);
+    b.emit('drop');
+  }
+
+  /** Decodes batch word bytes (on the stack) into the batch locals. */
+  emitBatchFields(batch: BatchLocals): void {
+    const b = this.b;
+    const row = b.local('row');
+    b.emit('row.decode', batchWidth);
+    b.emit('local.set', row);
+    for (const [field, local, toI64] of [
+      [batchFields.start, batch.start, true],
+      [batchFields.count, batch.count, true],
+      [batchFields.enqueuedAt, batch.enqueuedAt, false],
+      [batchFields.record, batch.record, true],
+    ] as const) {
+      b.emit('local.get', row);
+      b.emit('row.get', field);
+      if (toI64) b.emit('sql.to_i64');
+      b.emit('local.set', local);
+    }
+  }
+
+  /** Pushes claim word bytes [id, state], the id in an i64 local. */
+  emitClaimValue(id: number, state: ClaimStateCode): void {
+    const b = this.b;
+    b.emit('row.new', claimWidth);
+    b.emit('local.get', id);
+    b.emit('sql.from_i64');
+    b.emit('row.set', claimFields.id);
+    b.emit('const', b.sqlConstant(state));
+    b.emit('row.set', claimFields.state);
+    b.emit('row.encode');
+    b.comment(`claim: ${state === ClaimState.dequeued ? 'dequeued' : state === ClaimState.leased ? 'read' : 'acknowledged'}`);
+  }
+
+  /** Pushes lease word bytes [id, until, read_count]: an i64 id local, a SQL until local, an i64 count local. */
+  emitLeaseValue(id: number, until: number, readCount: number): void {
+    const b = this.b;
+    b.emit('row.new', leaseWidth);
+    b.emit('local.get', id);
+    b.emit('sql.from_i64');
+    b.emit('row.set', leaseFields.id);
+    b.emit('local.get', until);
+    b.emit('row.set', leaseFields.until);
+    b.emit('local.get', readCount);
+    b.emit('sql.from_i64');
+    b.emit('row.set', leaseFields.readCount);
+    b.emit('row.encode');
+    b.comment('lease: hidden until, read_count');
+  }
+}
