@@ -45,6 +45,8 @@ import { compileUpdateOrDelete } from './update-delete.js';
 export interface ExecuteOptions {
   /** Parameter types given by the protocol's Parse, by position (undefined: inferred from the statement). */
   readonly declaredParameterTypes?: readonly (SqlType | undefined)[] | undefined;
+  /** Aborting it stops the running program with 57014 (vm/run-state.ts ExecutionContext.signal): CancelRequest, statement_timeout. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** A prepared statement as Describe reports it. */
@@ -155,7 +157,7 @@ export class SqlSession {
     const results: StatementResult[] = [];
     this.lastRuns = [];
     for (let index = 0; index < text.statements.length; index++) {
-      results.push(await this.executeStatement(text, index, sql, params, declared));
+      results.push(await this.executeStatement(text, index, sql, params, declared, options.signal));
     }
     return results;
   }
@@ -204,6 +206,7 @@ export class SqlSession {
     sql: string,
     params: readonly SqlValue[],
     declared: readonly (SqlType | undefined)[],
+    signal: AbortSignal | undefined,
   ): Promise<StatementResult> {
     const statement = text.statements[index]!;
     switch (statement.kind) {
@@ -239,7 +242,7 @@ export class SqlSession {
         return { fields: [], rows: [], commandTag, notices: ['there is no transaction in progress'] };
       }
       case 'ExplainStatement':
-        return this.explainStatement(statement, sql, params, declared);
+        return this.explainStatement(statement, sql, params, declared, signal);
       case 'SetStatement':
       case 'ShowStatement':
       case 'ResetStatement':
@@ -256,7 +259,7 @@ export class SqlSession {
       const { compiled, runner } = program;
       try {
         const values = bindParameters(compiled.parameterTypes, params, literals, sql);
-        const result = await this.run(statement, compiled, sql, values, runner);
+        const result = await this.run(statement, compiled, sql, values, runner, signal);
         const fields = compiled.fields.map(({ name, typeOid }) => ({ name, typeOid }));
         return { fields, rows: result.rows, commandTag: commandTagOf(compiled.commandTag, result.rows.length, result.rowCount), notices: [] };
       } catch (error) {
@@ -274,6 +277,7 @@ export class SqlSession {
     sql: string,
     params: readonly SqlValue[],
     declared: readonly (SqlType | undefined)[],
+    signal: AbortSignal | undefined,
   ): Promise<StatementResult> {
     const compiled = await this.compile(statement.statement, sql, declared);
     if (compiled === undefined) {
@@ -281,7 +285,7 @@ export class SqlSession {
     }
     if (!statement.analyze) return { fields: explainFields, rows: explainRows(compiled.program), commandTag: 'EXPLAIN', notices: [] };
     const started = this.clock();
-    const result = await this.run(statement.statement, compiled, sql, bindParameters(compiled.parameterTypes, params, [], sql));
+    const result = await this.run(statement.statement, compiled, sql, bindParameters(compiled.parameterTypes, params, [], sql), undefined, signal);
     const elapsedMilliseconds = this.clock() - started;
     return { fields: explainAnalyzeFields, rows: explainAnalyzeRows(compiled.program, result.stats, elapsedMilliseconds), commandTag: 'EXPLAIN', notices: [] };
   }
@@ -324,8 +328,17 @@ export class SqlSession {
   }
 
   /** Runs a compiled statement with its parameters already bound (bindParameters). */
-  private async run(statement: ast.Statement, compiled: CompiledTableStatement, sql: string, params: readonly SqlValue[], runner?: ProgramRunner) {
-    const result = await (runner ?? programRunner(prepareProgram(compiled.program))).run({ memory: this.memory, account: this.account, params, limits: this.limits, ...(this.wallClock === undefined ? {} : { clock: this.wallClock }) });
+  private async run(
+    statement: ast.Statement,
+    compiled: CompiledTableStatement,
+    sql: string,
+    params: readonly SqlValue[],
+    runner?: ProgramRunner,
+    signal?: AbortSignal,
+  ) {
+    const clock = this.wallClock === undefined ? {} : { clock: this.wallClock };
+    const context = { memory: this.memory, account: this.account, params, limits: this.limits, signal, ...clock };
+    const result = await (runner ?? programRunner(prepareProgram(compiled.program))).run(context);
     this.lastRuns.push({ sql: sql.slice(statement.span.start, statement.span.end), program: compiled.program, stats: result.stats });
     return result;
   }

@@ -246,6 +246,7 @@ class Generator {
       ...this.constants.map((_, index) => `const k${index} = K[${index}];`),
       `return ${this.awaitsMemory ? 'async ' : ''}function compiledProgram(rt, P, C, fuel) {`,
       `  let pc = -1;`,
+      `  const signal = rt.signal;`,
       ...memory,
       ...(locals.length > 0 ? [`  let ${locals.join(', ')};`] : []),
       ...(slots.length > 0 ? [`  let ${slots.join(', ')};`] : []),
@@ -294,6 +295,7 @@ class Generator {
     const counter = this.countExecutions ? ` c${integer(run)}++;` : '';
     this.lines.push(
       `${this.pad()}if ((fuel -= ${integer(length)}) < 0) throw rt.outOfFuel(${integer(address)});${counter} // run ${run}: ${address}..${address + length - 1}`,
+      `${this.pad()}if (signal !== undefined && signal.aborted) throw rt.canceled(${integer(address)});`,
     );
   }
 

@@ -87,11 +87,13 @@ class Run {
     const params = this.context.params ?? [];
     const memory = this.context.memory;
     let fuel = this.limits.fuel;
+    const signal = state.signal;
     let sp = 0; // the next free slot
     let pc = 0;
     try {
       for (;;) {
         if (--fuel < 0) throw state.outOfFuel(pc);
+        if (signal !== undefined && signal.aborted) throw state.canceled(pc);
         counts[pc]!++;
         const op = ops[pc]!;
         switch (op) {

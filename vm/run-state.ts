@@ -53,6 +53,13 @@ export interface ExecutionContext {
    * sql.now reads it once per run. Injected so tests and simulations fix the time.
    */
   readonly clock?: () => number;
+  /**
+   * Aborting it stops the run at the next place fuel is charged (every instruction in the
+   * interpreter, every straight-line run in the compiled tier) with SqlError 57014. Its
+   * reason's message, when it is an Error, is the error's message (the frontend passes
+   * "canceling statement due to statement timeout"); otherwise "... due to user request".
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface MemoryOperationCounts {
@@ -96,6 +103,9 @@ export interface ScanState {
 }
 
 const int64Min = -(2n ** 63n);
+
+/** PostgreSQL's text for a query stopped by a CancelRequest. */
+export const canceledByUserMessage = 'canceling statement due to user request';
 
 export function checkStartLimits(prepared: PreparedProgram, context: ExecutionContext, limits: ExecutionLimits): void {
   if (prepared.maxStackHeight > limits.stackHeightMax) {
@@ -161,6 +171,8 @@ export class RunState {
   readonly memory: Memory;
   /** Shared by every rowset of the run. */
   readonly collectedRows: CollectedRows;
+  /** The context's abort signal: both engines test `aborted` where they charge fuel. */
+  readonly signal: AbortSignal | undefined;
   private rowBytes = 0;
   /** sql.now's instant: read from the clock at the first sql.now, then fixed for the run. */
   private currentTime: Timestamptz | undefined;
@@ -171,6 +183,7 @@ export class RunState {
     instructionCount: number,
   ) {
     this.memory = context.memory;
+    this.signal = context.signal;
     this.collectedRows = new CollectedRows(limits.collectedRowsMax);
     this.stats = {
       counts: new Uint32Array(instructionCount),
@@ -193,6 +206,13 @@ export class RunState {
   /** Fuel ran out at `address` (for the compiled tier: the first address of the run it could not pay for). */
   outOfFuel(address: number): VmFailure {
     return new VmFailure('exhaustion', `program ran out of fuel after ${this.limits.fuel} instructions`, { address });
+  }
+
+  /** The signal was aborted; the run stops at `address` (for the compiled tier: the first address of the run). */
+  canceled(address: number): VmFailure {
+    const reason: unknown = this.signal?.reason;
+    const message = reason instanceof Error && reason.name !== 'AbortError' ? reason.message : canceledByUserMessage;
+    return new VmFailure('trap', message, { sqlstate: '57014', address });
   }
 
   emit(row: SqlValue[], pc: number): void {

@@ -1,7 +1,8 @@
 /**
- * SCRAM-SHA-256 for the server side (RFC 5802, RFC 7677), without channel binding since
- * the frontend has no TLS yet. Pure apart from node:crypto: randomness is injected
- * (STYLE 5, 11), messages are the SASL payloads the wire parser hands over.
+ * SCRAM-SHA-256 for the server side (RFC 5802, RFC 7677), without channel binding: the
+ * server offers SCRAM-SHA-256 only, never SCRAM-SHA-256-PLUS, also over TLS. Pure apart
+ * from node:crypto: randomness is injected (STYLE 5, 11), messages are the SASL payloads
+ * the wire parser hands over.
  *
  * The server stores only a verifier (salt, iteration count, StoredKey, ServerKey), in
  * PostgreSQL's text form so a catalog can keep it as a string and `CREATE USER ...
@@ -220,7 +221,7 @@ export class ScramServerExchange {
     const flag = text[0];
     if (flag === 'p') {
       throw new SqlError('08P01', 'SCRAM channel binding is not supported', {
-        detail: 'The client asked for channel binding ("p="), but this server offers SCRAM-SHA-256 without TLS.',
+        detail: 'The client asked for channel binding ("p="), but this server offers SCRAM-SHA-256 without channel binding.',
         hint: 'Connect without channel binding (channel_binding=disable or prefer).',
       });
     }

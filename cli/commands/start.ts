@@ -1,36 +1,110 @@
 /**
- * `dmachine start [--data DIR]`: the embedded default (DESIGN §7).
- *
- * Today it opens (creating if needed) the node's memory in DIR, reports what is
- * stored and how it is made durable, and exits: the PostgreSQL frontend that will
- * keep it serving on 127.0.0.1:5433 is not built yet.
+ * `dmachine start`: the embedded default (DESIGN §7). One process: the node's memory in
+ * DIR and the PostgreSQL frontend (wire/server.ts) on 127.0.0.1:5433, with the
+ * administrator `admin` (password `admin`, or $DMACHINE_ADMIN_PASSWORD) created on first
+ * start. SIGINT/SIGTERM stop it cleanly: no new connections, in-flight statements finish,
+ * sessions are told (57P01), then the memory is closed (every write is already durable).
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalMemory } from '../../store/local-memory.js';
+import { parseMilliseconds } from '../../wire/settings.js';
+import { connectionsMaxDefault, WireServer } from '../../wire/server.js';
 import { UsageError } from '../arguments.js';
 
 export const dataDirectoryDefault = './data';
+export const hostDefault = '127.0.0.1';
+export const portDefault = 5433;
+export const adminUser = 'admin';
+export const adminPasswordDefault = 'admin';
+export const adminPasswordVariable = 'DMACHINE_ADMIN_PASSWORD';
 
-export const startUsage = `dmachine start [--data DIR]
-    Open the embedded single-node memory in DIR (default ${dataDirectoryDefault}), creating it
-    if needed, and report its state. The PostgreSQL frontend is not available yet.`;
+export const startUsage = `dmachine start [--host HOST] [--port PORT] [--data DIR] [--max-connections N]
+               [--statement-timeout MS] [--tls-cert FILE --tls-key FILE]
+    Serve the PostgreSQL wire protocol on HOST:PORT (default ${hostDefault}:${portDefault}) over the
+    embedded single-node memory in DIR (default ${dataDirectoryDefault}, created if needed).
+    The first start creates the user "${adminUser}" with the password $${adminPasswordVariable}
+    (default "${adminPasswordDefault}", refused for a non-loopback HOST).
+      --max-connections N     sessions at once (default ${connectionsMaxDefault}); more get 53300
+      --statement-timeout MS  default statement_timeout (0: none; also 5s, 1min)
+      --tls-cert, --tls-key   PEM files: enable TLS (sslmode=require)
+    SIGINT/SIGTERM shut down cleanly.`;
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function positiveInteger(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new UsageError(`${flag} takes a non-negative integer, got "${text}"`);
+  return value;
+}
 
 export async function startCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { data: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      data: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'max-connections': { type: 'string' },
+      'statement-timeout': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+    },
+    allowPositionals: true,
+  });
   if (positionals.length > 0) throw new UsageError(`start takes no arguments, got "${positionals.join(' ')}"`);
+  const host = values.host ?? hostDefault;
+  const port = values.port === undefined ? portDefault : positiveInteger(values.port, '--port');
+  if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
+  const connectionsMax = values['max-connections'] === undefined ? undefined : positiveInteger(values['max-connections'], '--max-connections');
+  const timeoutText = values['statement-timeout'];
+  const statementTimeoutMilliseconds = timeoutText === undefined ? 0 : parseMilliseconds(timeoutText);
+  if (statementTimeoutMilliseconds === undefined) throw new UsageError(`--statement-timeout takes milliseconds (or 5s, 1min), got "${timeoutText}"`);
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  const tls =
+    values['tls-cert'] === undefined ? undefined : { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key']!) };
+  const passwordGiven = process.env[adminPasswordVariable];
+  const password = passwordGiven === undefined || passwordGiven === '' ? adminPasswordDefault : passwordGiven;
+  if (!isLoopback(host) && password === adminPasswordDefault) {
+    throw new UsageError(`refusing to listen on ${host} with the default admin password: set ${adminPasswordVariable}`);
+  }
+
   const directory = resolve(values.data ?? dataDirectoryDefault);
   const memory = LocalMemory.open(directory);
+  const server = new WireServer({ memory, host, port, connectionsMax, statementTimeoutMilliseconds, tls });
+  let boundPort: number;
   try {
+    const admin = await server.accounts.bootstrapAdmin(adminUser, password);
+    boundPort = await server.listen();
     const { journalMode, synchronous } = memory.store.durabilitySettings();
+    const urlHost = host.includes(':') ? `[${host}]` : host;
+    const credentials = password === adminPasswordDefault ? `${adminUser}:${adminPasswordDefault}` : adminUser;
     process.stdout.write(
-      `dmachine: memory open in ${directory}\n` +
-        `  rnd store ${memory.store.path} (journal_mode=${journalMode}, synchronous=${synchronous})\n` +
-        `  words stored: ${memory.store.countWords()}\n` +
-        `dmachine: the PostgreSQL frontend is not available yet; nothing more to serve, exiting.\n`,
+      `dmachine: memory open in ${directory} (journal_mode=${journalMode}, synchronous=${synchronous}, words stored: ${memory.store.countWords()})\n` +
+        `dmachine: user "${adminUser}" ${admin === 'created' ? 'created' : 'exists (its password is kept)'}\n` +
+        `dmachine: listening on ${urlHost}:${boundPort}${tls === undefined ? '' : ' (TLS available)'}; connect with\n` +
+        `  psql postgres://${credentials}@${urlHost}:${boundPort}/${adminUser}\n`,
     );
-  } finally {
+  } catch (error) {
     await memory.close();
+    throw error;
   }
+
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: string): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      process.stdout.write(`dmachine: ${signal} received, shutting down\n`);
+      resolveStop();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+  await memory.close();
+  process.stdout.write('dmachine: stopped\n');
   return 0;
 }

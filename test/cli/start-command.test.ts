@@ -1,29 +1,79 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { wordAddressOfText } from '../../store/key.js';
-import { LocalMemory } from '../../store/local-memory.js';
 import { temporaryDirectoryPerTest } from '../store/helpers.js';
+import { typescriptNodeArguments } from '../typescript-child.js';
+import { runProgram } from '../wire/server-fixture.js';
 import { runCli } from './run-cli.js';
+
+const mainScript = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
+
+/** Starts `dmachine start ARGS` and resolves once it prints the psql line. */
+function startServer(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }) {
+  const child = spawn(process.execPath, typescriptNodeArguments(mainScript, 'start', ...args), {
+    cwd: options.cwd,
+    env: { ...process.env, DMACHINE_ADMIN_PASSWORD: '', ...options.env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const ready = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /^ {2}psql (\S+)$/m.exec(stdout);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then(() => reject(new Error(`dmachine start exited early: ${stdout}${stderr}`)));
+  });
+  return { child, ready, exited, output: () => stdout, errors: () => stderr };
+}
 
 describe('dmachine start', () => {
   const directory = temporaryDirectoryPerTest('start');
 
-  it('creates ./data by default and reports durable settings', () => {
-    const result = runCli(['start'], { cwd: directory() });
-    expect(result.status).toBe(0);
+  it('serves psql with admin/admin, data in ./data, and stops cleanly on SIGTERM', async () => {
+    const server = startServer(['--port', '0'], { cwd: directory() });
+    const url = await server.ready;
+    expect(url).toMatch(/^postgres:\/\/admin:admin@127\.0\.0\.1:\d+\/admin$/);
+    const result = await runProgram('psql', [url, '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE TABLE t (id int4 PRIMARY KEY)', '-c', 'INSERT INTO t VALUES (1)', '-c', 'SELECT id FROM t']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('CREATE TABLE\nINSERT 0 1\n1\n');
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toContain('dmachine: stopped');
     expect(existsSync(join(directory(), 'data', 'rnd.sqlite'))).toBe(true);
-    expect(result.stdout).toContain('journal_mode=wal, synchronous=full');
-    expect(result.stdout).toContain('words stored: 0');
+
+    // The data and the account survive a restart.
+    const again = startServer(['--port', '0', '--data', join(directory(), 'data')], { cwd: directory() });
+    const second = await runProgram('psql', [await again.ready, '-X', '-A', '-t', '-c', 'SELECT id FROM t']);
+    expect(second.stdout).toBe('1\n');
+    again.child.kill('SIGINT');
+    expect(await again.exited).toBe(0);
   });
 
-  it('opens an existing data directory given with --data and counts its words', async () => {
-    const data = join(directory(), 'elsewhere');
-    const memory = LocalMemory.open(data);
-    await memory.write(wordAddressOfText('acme/users/rnd/alice'), Buffer.from('x'));
-    await memory.close();
-    const result = runCli(['start', '--data', data]);
+  it('uses DMACHINE_ADMIN_PASSWORD and refuses a non-loopback address without it', async () => {
+    const refused = runCli(['start', '--host', '0.0.0.0', '--port', '0', '--data', join(directory(), 'data')]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('DMACHINE_ADMIN_PASSWORD');
+    const server = startServer(['--port', '0'], { cwd: directory(), env: { DMACHINE_ADMIN_PASSWORD: 's3cret' } });
+    const url = await server.ready;
+    expect(url).toMatch(/^postgres:\/\/admin@/);
+    const denied = await runProgram('psql', [url, '-X', '-c', 'SELECT 1'], { env: { PGPASSWORD: 'admin' } });
+    expect(denied.stderr).toContain('password authentication failed');
+    const allowed = await runProgram('psql', [url, '-X', '-A', '-t', '-c', 'SELECT 1'], { env: { PGPASSWORD: 's3cret' } });
+    expect(allowed.stdout).toBe('1\n');
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+
+  it('lists every flag in --help', () => {
+    const result = runCli(['--help']);
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('words stored: 1');
+    for (const flag of ['--host', '--port', '--data', '--max-connections', '--statement-timeout', '--tls-cert', '--tls-key', 'DMACHINE_ADMIN_PASSWORD']) {
+      expect(result.stdout).toContain(flag);
+    }
   });
 });
