@@ -48,7 +48,8 @@ export function explainAnalyzeRows(program: Program, stats: ExecutionStats, elap
 export function explainSummaryLines(stats: ExecutionStats, elapsedMilliseconds: number): string[] {
   const memory = stats.memory;
   // lnr counts only for runs that used a log (queues), so the line of every other statement keeps its form.
-  const records = memory.appends + memory.recordReads > 0 ? `, ${memory.appends} appends, ${memory.recordReads} record reads` : '';
+  const records =
+    memory.appends + memory.recordReads + memory.trims > 0 ? `, ${memory.appends} appends, ${memory.recordReads} record reads, ${memory.trims} trims` : '';
   return [
     `memory: ${memory.loads} loads, ${memory.writes} writes, ${memory.compareAndSwaps} CAS ` +
       `(${memory.compareAndSwapConflicts} retries), ${memory.deletes} deletes, ${memory.scans} scans${records}`,

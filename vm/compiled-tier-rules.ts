@@ -194,6 +194,7 @@ export const fixedRules: Partial<Record<InstructionName, FixedRule>> = {
   // lnr logs: the run state counts, checks the operand and awaits the Memory, as the interpreter does.
   'lnr.append': awaiting(([payload], [r], site) => `${r} = await rt.append(${site.value()}, ${payload});`),
   'lnr.read': awaiting(([record], [r], site) => `${r} = await rt.readRecord(${site.value()}, ${record});`),
+  'lnr.trim': awaiting(([record], [r], site) => `${r} = await rt.trim(${site.value()}, ${record});`),
   // --- parameters, results ---
   'param.get': pure((_, [r], site) => `${r} = P[${site.first}];`),
   'result.add_count': pure(([count]) => `rt.rowCount += ${count};`),

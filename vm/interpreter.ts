@@ -567,6 +567,9 @@ class Run {
           case 0xcf: // lnr.read: [record] -> [bytes]
             stack[sp - 1] = await state.readRecord(values[pc] as string, stack[sp - 1] as bigint);
             break;
+          case 0xb6: // lnr.trim: [record] -> [segments dropped]
+            stack[sp - 1] = await state.trim(values[pc] as string, stack[sp - 1] as bigint);
+            break;
           // --- parameters, results, errors ---
           case 0x10: // param.get
             stack[sp++] = params[first[pc]!];
@@ -607,5 +610,5 @@ function branch(stack: unknown[], sp: number, baseHeight: number, arity: number)
 
 /** Instructions that call the Memory (a scan is opened lazily: scan.next fetches its pages). The compiled tier's are its `awaiting` rules. */
 const memoryInstructionCodes = new Set(
-  (['mem.load', 'mem.write', 'mem.compare', 'mem.cas', 'mem.delete', 'scan.next', 'lnr.append', 'lnr.read'] as const).map((name) => instructionInfo(name).code),
+  (['mem.load', 'mem.write', 'mem.compare', 'mem.cas', 'mem.delete', 'scan.next', 'lnr.append', 'lnr.read', 'lnr.trim'] as const).map((name) => instructionInfo(name).code),
 );

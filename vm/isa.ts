@@ -229,6 +229,7 @@ const rows = [
   ['scan.value', 0xcc, 'memory', [], fixed(['scan'], ['bytes']), '[scan] -> [bytes]', 'The value of the current word.'],
   ['scan.ptr', 0xcd, 'memory', [], fixed(['scan'], ['ptr']), '[scan] -> [ptr]', 'The address of the current word.'],
   ['lnr.append', 0xce, 'memory', ['constant'], fixed(['bytes'], ['i64']), '[bytes] -> [i64]', 'APPEND: adds the bytes as one record to the log account/resource (the resource name a constant, the account the session\'s), durable when the instruction completes; pushes its record number (0, 1, 2, ... per log). Traps 22004 on null; the memory\'s limit on a record (a segment) applies, not the 4096-byte word limit.'],
+  ['lnr.trim', 0xb6, 'memory', ['constant'], fixed(['i64'], ['i64']), '[i64] -> [i64]', 'RETENTION: drops the sealed segments of the log account/resource whose records all precede record i (never the active segment, never part of one); pushes how many segments went. Records dropped read as null afterwards.'],
   ['lnr.read', 0xcf, 'memory', ['constant'], fixed(['i64'], ['bytes']), '[i64] -> [bytes]', 'READ RECORD: record i of the log account/resource, or null when it is not stored (never appended, or dropped by retention). Records may be larger than a word.'],
   // --- parameters, results, errors ---
   ['param.get', 0x10, 'result', ['u32'], fixed([], ['sql']), '[] -> [sql]', 'Statement parameter $(i+1).'],

@@ -76,6 +76,8 @@ export interface MemoryOperationCounts {
   appends: number;
   /** lnr.read: records asked for, found or not. */
   recordReads: number;
+  /** lnr.trim: retention passes over a log. */
+  trims: number;
 }
 
 export interface ExecutionStats {
@@ -199,6 +201,7 @@ export class RunState {
         scanPages: 0,
         appends: 0,
         recordReads: 0,
+        trims: 0,
       },
     };
   }
@@ -268,6 +271,14 @@ export class RunState {
     this.stats.memory.recordReads++;
     if (record < 0n || record > BigInt(Number.MAX_SAFE_INTEGER)) return null;
     return (await this.memory.readRecord(this.logAddress(resource), Number(record))) ?? null;
+  }
+
+  /** lnr.trim: whole sealed segments before the record dropped; how many. */
+  async trim(resource: string, record: bigint): Promise<bigint> {
+    this.stats.memory.trims++;
+    if (record <= 0n) return 0n;
+    const before = record > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(record);
+    return BigInt(await this.memory.dropRecordsBefore(this.logAddress(resource), before));
   }
 
   sortKeyScan(address: WordAddress, lower: SqlValue, upper: SqlValue, limit: number, flags: number): ScanState {

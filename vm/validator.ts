@@ -401,6 +401,7 @@ const immediateRules: Partial<Record<InstructionName, ImmediateRule>> = {
   'mem.scan_resource': resourceImmediates,
   'lnr.append': logImmediate,
   'lnr.read': logImmediate,
+  'lnr.trim': logImmediate,
   'mem.scan_range': (validator, [flags]) => {
     if ((flags as number) > scanRangeFlagsMax) validator.fail(`scan flags ${String(flags)} outside 0..${scanRangeFlagsMax}`);
   },

@@ -64,6 +64,7 @@ const ruleExercises: Record<string, Instruction[]> = {
 const operandExercises: Partial<Record<InstructionName, Instruction[]>> = {
   'lnr.append': [op('const', 3), op('lnr.append', 1), op('drop')],
   'lnr.read': [op('const', 3), op('lnr.append', 1), op('lnr.read', 1), op('drop')],
+  'lnr.trim': [op('const', 3), op('lnr.append', 1), op('lnr.trim', 1), op('drop')],
   'row.decode_all': [op('row.new', 2), op('row.encode'), op('row.decode_all'), op('drop')],
   'row.get_at': [op('row.new', 2), op('i32.const', 1), op('row.get_at'), op('drop')],
 };

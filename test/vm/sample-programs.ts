@@ -574,6 +574,7 @@ const logsAndClock = program({
     ['row.emit'],
     ['const', 1],
     ['lnr.append', 0],
+    ['lnr.trim', 0],
     ['drop'],
     ['end'],
   ],
