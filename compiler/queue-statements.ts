@@ -266,6 +266,7 @@ export function compileTake(statement: ast.DequeueStatement | ast.ReadStatement,
   const moved = b.ifThen();
   words.emitAdvanceCounter('head', headWord, m);
   b.emit('drop');
+  emitRetention(b, words, walk, h, m);
   b.end(moved);
   b.end(done);
   const names = reading ? ['id', 'enqueued_at', 'body', 'read_count'] : ['id', 'enqueued_at', 'body'];
@@ -318,6 +319,112 @@ function emitMessageRow(b: ProgramBuilder, m: number, walk: MessageWalk, readCou
     b.comment('read_count');
   }
   b.emit('row.emit');
+}
+
+/** Retention runs when head crosses a multiple of this many messages, not on every statement. */
+export const retentionIntervalMessages = 1024n;
+
+/**
+ * Retention (docs/queues.md): when head moved across a multiple of retentionIntervalMessages,
+ * the lowest record any message still needs — of the batch holding head and every later
+ * batch, and of every leased message's batch — bounds lnr.trim. Records are appended
+ * before their batch is claimed, so record order is not batch order: the bound is a minimum.
+ *
+ *     h / N ≠ m / N:  lowest := max
+ *       find the batch of m;  SCAN b/[start ..]: lowest := min(lowest, record)
+ *       SCAN l/*: find each lease's batch: lowest := min(lowest, record)
+ *       lowest < max:  lnr.trim #q lowest
+ */
+function emitRetention(b: ProgramBuilder, words: QueueWords, walk: MessageWalk, h: number, m: number): void {
+  const [lowest, scan] = [b.local('i64'), b.local('scan')];
+  const interval = (local: number) => {
+    b.emit('local.get', local);
+    b.emit('i64.const', retentionIntervalMessages);
+    b.emit('i64.div_s');
+  };
+  interval(h);
+  interval(m);
+  b.emit('i64.ne');
+  const crossed = b.ifThen();
+  b.comment(`head crossed a multiple of ${retentionIntervalMessages}: retention`);
+  b.emit('i64.const', 2n ** 63n - 1n);
+  b.emit('local.set', lowest);
+  const lower = (record: () => void) => {
+    b.emit('local.get', lowest);
+    record();
+    b.emit('local.get', lowest);
+    record();
+    b.emit('i64.lt_s');
+    b.emit('select');
+    b.emit('local.set', lowest);
+  };
+  const batches = b.block();
+  walk.emitFind(m, batches);
+  b.emit('const', b.sqlConstant('b'));
+  b.emit('ptr.make', words.resource, 0);
+  b.emit('local.get', walk.batch.start);
+  b.emit('sql.from_i64');
+  b.emit('sql.null');
+  b.emit('i32.const', 0);
+  b.emit('mem.scan_range', 1 | 2);
+  b.comment(`SCAN ${words.key('b')} from the batch of head on`);
+  b.emit('local.set', scan);
+  emitEachWord(b, scan, () =>
+    lower(() => {
+      b.emit('local.get', scan);
+      b.emit('scan.value');
+      b.emit('row.decode', 4);
+      b.emit('row.get', batchFields.record);
+      b.emit('sql.to_i64');
+    }),
+  );
+  b.end(batches);
+  const leases = b.local('scan');
+  const id = b.local('i64');
+  b.emit('const', b.sqlConstant('l'));
+  b.emit('ptr.make', words.resource, 0);
+  b.emit('sql.null');
+  b.emit('sql.null');
+  b.emit('i32.const', 0);
+  b.emit('mem.scan_range', 0);
+  b.comment(`SCAN ${words.key('l')}: leased messages keep their bodies`);
+  b.emit('local.set', leases);
+  emitEachWord(b, leases, () => {
+    const found = b.block();
+    b.emit('local.get', leases);
+    b.emit('scan.value');
+    b.emit('row.decode', leaseWidth);
+    b.emit('row.get', leaseFields.id);
+    b.emit('sql.to_i64');
+    b.emit('local.set', id);
+    walk.emitFind(id, found);
+    lower(() => b.emit('local.get', walk.batch.record));
+    b.end(found);
+  });
+  b.emit('local.get', lowest);
+  b.emit('i64.const', 2n ** 63n - 1n);
+  b.emit('i64.lt_s');
+  const bounded = b.ifThen();
+  b.emit('local.get', lowest);
+  b.emit('lnr.trim', words.resource);
+  b.comment(`RETENTION of ${words.queue.name}'s log: whole segments before the lowest record still needed`);
+  b.emit('drop');
+  b.end(bounded);
+  b.end(crossed);
+}
+
+/** `body` once per word of a scan in a local. */
+function emitEachWord(b: ProgramBuilder, scan: number, body: () => void): void {
+  const end = b.block();
+  const each = b.loop();
+  b.emit('local.get', scan);
+  b.emit('scan.next');
+  b.emit('i32.eqz');
+  b.brIf(end);
+  body();
+  b.br(each);
+  b.end(each);
+  b.end(end);
 }
 
 interface LeaseLocals {

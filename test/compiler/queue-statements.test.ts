@@ -145,4 +145,31 @@ describe('segments', () => {
     expect(all!.rows[59]![2]).toBe('second 29');
     await small.close();
   });
+
+  it('drops consumed segments when head crosses 1024 messages, keeping those a lease still needs', async () => {
+    let now = 1_700_000_000_000;
+    const small = LocalMemory.open(join(directory(), 'retention'), { lnr: { segmentBytesMax: 4096 } });
+    const queues = new SqlSession({ memory: small, account: 'acme', wallClock: () => now });
+    await queues.execute('CREATE QUEUE jobs');
+    for (let batch = 0; batch < 21; batch++) {
+      const values = Array.from({ length: 100 }, (_, index) => `('message ${String(batch * 100 + index).padStart(6, '0')}')`);
+      await queues.execute(`ENQUEUE INTO jobs VALUES ${values.join(', ')}`);
+    }
+    const segments = () => readdirSync(join(directory(), 'retention', 'lnr', 'acme', 'jobs')).filter((name) => name.endsWith('.seg')).length;
+    const before = segments();
+    expect(before).toBeGreaterThanOrEqual(10);
+    const [first] = await queues.execute('DEQUEUE FROM jobs LIMIT 1100');
+    expect(first!.rows.map((row) => row[2])).toEqual(Array.from({ length: 1100 }, (_, index) => `message ${String(index).padStart(6, '0')}`));
+    const afterFirst = segments();
+    expect(afterFirst).toBeLessThan(before - 3);
+    // Message 1100 goes to a READ and stays leased across the next crossing (2048): its record stays.
+    expect((await queues.execute('READ FROM jobs LIMIT 1 VISIBILITY 60'))[0]!.rows.map((row) => row[2])).toEqual(['message 001100']);
+    const [second] = await queues.execute('DEQUEUE FROM jobs LIMIT 999');
+    expect(second!.rows.at(-1)![2]).toBe('message 002099');
+    now += 61_000;
+    const [again] = await queues.execute('READ FROM jobs LIMIT 1');
+    expect(again!.rows.map((row) => [row[2], row[3]])).toEqual([['message 001100', 2n]]);
+    expect(await queues.execute('SELECT count(*) FROM jobs').then((results) => results[0]!.rows)).toEqual([[1n]]);
+    await small.close();
+  });
 });
