@@ -25,7 +25,8 @@ beforeEach(async () => {
   // Each clock reading advances 0.25 ms, so an analyzed run takes exactly 0.25 ms.
   // A fixed generation id keeps the catalog check's definition bytes, and so the golden listings, stable.
   const catalog = new Catalog({ memory, random: (count) => new Uint8Array(count).fill(7) });
-  session = new SqlSession({ memory, account: 'acme', catalog, clock: () => (now += 0.25) });
+  // A fixed wall clock too: enqueued_at and lease times in the golden results.
+  session = new SqlSession({ memory, account: 'acme', catalog, clock: () => (now += 0.25), wallClock: () => 1_700_000_000_000 });
   await session.execute('CREATE TABLE kv (k text PRIMARY KEY, v int, note text)');
 });
 afterEach(async () => {
