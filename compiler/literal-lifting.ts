@@ -51,8 +51,8 @@ export interface LiftedStatement {
   readonly key: string;
 }
 
-/** Statement kinds worth lifting: the ones compiled to a program. */
-const liftedKinds: ReadonlySet<ast.StatementKind> = new Set([
+/** Statement kinds that compile to a program: the ones whose literals are worth lifting. */
+export const compiledKinds: ReadonlySet<ast.StatementKind> = new Set([
   'SelectStatement',
   'InsertStatement',
   'UpdateStatement',
@@ -72,7 +72,7 @@ const keptChildren: Readonly<Partial<Record<ast.NodeKind, readonly string[]>>> =
 
 export function liftLiterals(statement: ast.Statement, declared: readonly (SqlType | undefined)[] = []): LiftedStatement {
   const userParameterCount = Math.max(highestParameter(statement), declared.length);
-  if (!liftedKinds.has(statement.kind) || matchesExpressions(statement)) return { statement, literals: [], userParameterCount, key: keyOf(statement, [], declared) };
+  if (!compiledKinds.has(statement.kind) || matchesExpressions(statement)) return { statement, literals: [], userParameterCount, key: keyOf(statement, [], declared) };
   const literals: LiftedLiteral[] = [];
   const lift = (literal: LiftedLiteral): ast.Parameter => {
     literals.push(literal);

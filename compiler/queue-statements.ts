@@ -42,7 +42,7 @@ import { ProgramBuilder, type Label } from './program-builder.js';
 import { bindTargets, emitProjection, type BoundTarget } from './projection.js';
 import type { QueueDefinition } from './queue-definition.js';
 import { MessageWalk } from './queue-messages.js';
-import { batchFields, claimFields, claimWidth, ClaimState, leaseFields, leaseWidth, QueueWords } from './queue-words.js';
+import { batchFields, claimFields, claimWidth, ClaimState, emitEachWord, leaseFields, leaseWidth, QueueWords } from './queue-words.js';
 import { fieldsOf, type CompiledField } from './select-without-from.js';
 import { ErrorLocator, typeDisplayName, typeOids } from './sql-types.js';
 import { assignToColumn, emitCatalogCheck, TableRowScope } from './table-scope.js';
@@ -336,7 +336,7 @@ export const retentionIntervalMessages = 1024n;
  *       lowest < max:  lnr.trim #q lowest
  */
 function emitRetention(b: ProgramBuilder, words: QueueWords, walk: MessageWalk, h: number, m: number): void {
-  const [lowest, scan] = [b.local('i64'), b.local('scan')];
+  const lowest = b.local('i64');
   const interval = (local: number) => {
     b.emit('local.get', local);
     b.emit('i64.const', retentionIntervalMessages);
@@ -360,15 +360,7 @@ function emitRetention(b: ProgramBuilder, words: QueueWords, walk: MessageWalk, 
   };
   const batches = b.block();
   walk.emitFind(m, batches);
-  b.emit('const', b.sqlConstant('b'));
-  b.emit('ptr.make', words.resource, 0);
-  b.emit('local.get', walk.batch.start);
-  b.emit('sql.from_i64');
-  b.emit('sql.null');
-  b.emit('i32.const', 0);
-  b.emit('mem.scan_range', 1 | 2);
-  b.comment(`SCAN ${words.key('b')} from the batch of head on`);
-  b.emit('local.set', scan);
+  const scan = words.emitScan('b', { from: walk.batch.start }, 'from the batch of head on');
   emitEachWord(b, scan, () =>
     lower(() => {
       b.emit('local.get', scan);
@@ -379,16 +371,8 @@ function emitRetention(b: ProgramBuilder, words: QueueWords, walk: MessageWalk, 
     }),
   );
   b.end(batches);
-  const leases = b.local('scan');
   const id = b.local('i64');
-  b.emit('const', b.sqlConstant('l'));
-  b.emit('ptr.make', words.resource, 0);
-  b.emit('sql.null');
-  b.emit('sql.null');
-  b.emit('i32.const', 0);
-  b.emit('mem.scan_range', 0);
-  b.comment(`SCAN ${words.key('l')}: leased messages keep their bodies`);
-  b.emit('local.set', leases);
+  const leases = words.emitScan('l', {}, 'leased messages keep their bodies');
   emitEachWord(b, leases, () => {
     const found = b.block();
     b.emit('local.get', leases);
@@ -413,20 +397,6 @@ function emitRetention(b: ProgramBuilder, words: QueueWords, walk: MessageWalk, 
   b.end(crossed);
 }
 
-/** `body` once per word of a scan in a local. */
-function emitEachWord(b: ProgramBuilder, scan: number, body: () => void): void {
-  const end = b.block();
-  const each = b.loop();
-  b.emit('local.get', scan);
-  b.emit('scan.next');
-  b.emit('i32.eqz');
-  b.brIf(end);
-  body();
-  b.br(each);
-  b.end(each);
-  b.end(end);
-}
-
 interface LeaseLocals {
   readonly taken: number;
   readonly count: number;
@@ -442,72 +412,57 @@ interface LeaseLocals {
  * the lease) is deleted instead.
  */
 function emitExpiredLeases(b: ProgramBuilder, words: QueueWords, walk: MessageWalk, locals: LeaseLocals): void {
-  const [scan, lease, id, readCount, seen] = [b.local('scan'), b.local('row'), b.local('i64'), b.local('i64'), b.local('bytes')];
-  b.emit('const', b.sqlConstant('l'));
-  b.emit('ptr.make', words.resource, 0);
-  b.emit('sql.null');
-  b.emit('sql.null');
-  b.emit('i32.const', 0);
-  b.emit('mem.scan_range', 0);
-  b.comment(`SCAN ${words.key('l')}: the messages in flight`);
-  b.emit('local.set', scan);
-  const end = b.block();
-  const each = b.loop();
-  b.comment('each lease');
-  b.emit('local.get', scan);
-  b.emit('scan.next');
-  b.emit('i32.eqz');
-  b.brIf(end);
-  const skip = b.block();
-  b.emit('local.get', scan);
-  b.emit('scan.value');
-  b.emit('local.tee', seen);
-  b.emit('row.decode', leaseWidth);
-  b.emit('local.tee', lease);
-  b.emit('row.get', leaseFields.until);
-  b.emit('local.get', locals.now);
-  b.emit('sql.gt');
-  b.emit('sql.is_true');
-  b.brIf(skip);
-  b.comment('its time is not up');
-  b.emit('local.get', lease);
-  b.emit('row.get', leaseFields.id);
-  b.emit('sql.to_i64');
-  b.emit('local.set', id);
-  emitClaimIs(b, words, id, ClaimState.leased);
-  const stale = b.ifThen();
-  b.comment('acknowledged meanwhile: the lease is left over');
-  b.emit('local.get', scan);
-  b.emit('scan.ptr');
-  b.emit('local.get', seen);
-  b.emit('bytes.null');
-  b.emit('mem.cas');
-  b.emit('drop');
-  b.emit('drop');
-  b.br(skip);
-  b.end(stale);
-  b.emit('local.get', lease);
-  b.emit('row.get', leaseFields.readCount);
-  b.emit('sql.to_i64');
-  b.emit('i64.const', 1n);
-  b.emit('i64.add');
-  b.emit('local.set', readCount);
-  b.emit('local.get', scan);
-  b.emit('scan.ptr');
-  b.emit('local.get', seen);
-  words.emitLeaseValue(id, locals.until, readCount);
-  b.emit('mem.cas');
-  b.comment('COMPARE&SWAP from the expired lease seen: only one READ renews it');
-  b.emit('drop');
-  b.emit('i32.eqz');
-  b.brIf(skip);
-  walk.emitFind(id, skip);
-  emitMessageRow(b, id, walk, readCount);
-  emitCountTaken(b, locals.taken, locals.count, locals.done);
-  b.end(skip);
-  b.br(each);
-  b.end(each);
-  b.end(end);
+  const [lease, id, readCount, seen] = [b.local('row'), b.local('i64'), b.local('i64'), b.local('bytes')];
+  const scan = words.emitScan('l', {}, 'the messages in flight');
+  emitEachWord(b, scan, () => {
+    const skip = b.block();
+    b.emit('local.get', scan);
+    b.emit('scan.value');
+    b.emit('local.tee', seen);
+    b.emit('row.decode', leaseWidth);
+    b.emit('local.tee', lease);
+    b.emit('row.get', leaseFields.until);
+    b.emit('local.get', locals.now);
+    b.emit('sql.gt');
+    b.emit('sql.is_true');
+    b.brIf(skip);
+    b.comment('its time is not up');
+    b.emit('local.get', lease);
+    b.emit('row.get', leaseFields.id);
+    b.emit('sql.to_i64');
+    b.emit('local.set', id);
+    emitClaimIs(b, words, id, ClaimState.leased);
+    const stale = b.ifThen();
+    b.comment('acknowledged meanwhile: the lease is left over');
+    b.emit('local.get', scan);
+    b.emit('scan.ptr');
+    b.emit('local.get', seen);
+    b.emit('bytes.null');
+    b.emit('mem.cas');
+    b.emit('drop');
+    b.emit('drop');
+    b.br(skip);
+    b.end(stale);
+    b.emit('local.get', lease);
+    b.emit('row.get', leaseFields.readCount);
+    b.emit('sql.to_i64');
+    b.emit('i64.const', 1n);
+    b.emit('i64.add');
+    b.emit('local.set', readCount);
+    b.emit('local.get', scan);
+    b.emit('scan.ptr');
+    b.emit('local.get', seen);
+    words.emitLeaseValue(id, locals.until, readCount);
+    b.emit('mem.cas');
+    b.comment('COMPARE&SWAP from the expired lease seen: only one READ renews it');
+    b.emit('drop');
+    b.emit('i32.eqz');
+    b.brIf(skip);
+    walk.emitFind(id, skip);
+    emitMessageRow(b, id, walk, readCount);
+    emitCountTaken(b, locals.taken, locals.count, locals.done);
+    b.end(skip);
+  });
 }
 
 /** Pushes i32 1 unless claim word c/<id> holds `state` (absent counts as another state). */
@@ -785,62 +740,26 @@ function emitDepth(b: ProgramBuilder, words: QueueWords): void {
 
 /** total += step for each word of `prefix` from sequence `from` on whose test (i32, over the word in a bytes local) holds. */
 function emitCountWords(b: ProgramBuilder, words: QueueWords, prefix: 'c', from: number, total: number, test: (word: number) => void, step: bigint): void {
-  const [scan, word] = [b.local('scan'), b.local('bytes')];
-  b.emit('const', b.sqlConstant(prefix));
-  b.emit('ptr.make', words.resource, 0);
-  b.emit('local.get', from);
-  b.emit('sql.from_i64');
-  b.emit('sql.null');
-  b.emit('i32.const', 0);
-  b.emit('mem.scan_range', 1 | 2);
-  b.comment(`SCAN ${words.key(prefix)} from head`);
-  b.emit('local.set', scan);
-  const end = b.block();
-  const each = b.loop();
-  b.emit('local.get', scan);
-  b.emit('scan.next');
-  b.emit('i32.eqz');
-  b.brIf(end);
-  b.emit('local.get', scan);
-  b.emit('scan.value');
-  b.emit('local.set', word);
-  test(word);
-  const counts = b.ifThen();
-  b.emit('local.get', total);
-  b.emit('i64.const', step);
-  b.emit('i64.add');
-  b.emit('local.set', total);
-  b.end(counts);
-  b.br(each);
-  b.end(each);
-  b.end(end);
+  const word = b.local('bytes');
+  const scan = words.emitScan(prefix, { from }, 'from head');
+  emitEachWord(b, scan, () => {
+    b.emit('local.get', scan);
+    b.emit('scan.value');
+    b.emit('local.set', word);
+    test(word);
+    const counts = b.ifThen();
+    b.emit('local.get', total);
+    b.emit('i64.const', step);
+    b.emit('i64.add');
+    b.emit('local.set', total);
+    b.end(counts);
+  });
 }
 
 /** total += the leases below head: read, not acknowledged, and no longer in the batches counted from head. */
 function emitCountLeasesBelow(b: ProgramBuilder, words: QueueWords, h: number, total: number): void {
-  const scan = b.local('scan');
-  b.emit('const', b.sqlConstant('l'));
-  b.emit('ptr.make', words.resource, 0);
-  b.emit('sql.null');
-  b.emit('local.get', h);
-  b.emit('sql.from_i64');
-  b.emit('i32.const', 0);
-  b.emit('mem.scan_range', 4);
-  b.comment(`SCAN ${words.key('l')} below head`);
-  b.emit('local.set', scan);
-  const end = b.block();
-  const each = b.loop();
-  b.emit('local.get', scan);
-  b.emit('scan.next');
-  b.emit('i32.eqz');
-  b.brIf(end);
-  b.emit('local.get', total);
-  b.emit('i64.const', 1n);
-  b.emit('i64.add');
-  b.emit('local.set', total);
-  b.br(each);
-  b.end(each);
-  b.end(end);
+  const scan = words.emitScan('l', { below: h }, 'below head');
+  emitEachWord(b, scan, () => increment(b, total));
 }
 
 // --- shared -----------------------------------------------------------------------

@@ -66,6 +66,29 @@ export class QueueWords {
     this.b.comment(this.key(prefix, shown));
   }
 
+  /**
+   * SCAN of the b/, c/ or l/ words in sequence order, from the i64 in `from` (inclusive) and/or
+   * below the i64 in `below`; the scan into a new local, returned.
+   */
+  emitScan(prefix: 'b' | 'c' | 'l', bounds: { from?: number; below?: number }, what: string): number {
+    const b = this.b;
+    const scan = b.local('scan');
+    b.emit('const', b.sqlConstant(prefix));
+    b.emit('ptr.make', this.resource, 0);
+    for (const bound of [bounds.from, bounds.below]) {
+      if (bound === undefined) b.emit('sql.null');
+      else {
+        b.emit('local.get', bound);
+        b.emit('sql.from_i64');
+      }
+    }
+    b.emit('i32.const', 0);
+    b.emit('mem.scan_range', (bounds.from === undefined ? 0 : 1 | 2) | (bounds.below === undefined ? 0 : 4));
+    b.comment(`SCAN ${this.key(prefix)}: ${what}`);
+    b.emit('local.set', scan);
+    return scan;
+  }
+
   /** LOAD of a counter: its word into `word` (for the CAS that moves it), its value (0 when absent) into `value`. */
   emitLoadCounter(name: 'tail' | 'head', word: number, value: number): void {
     const b = this.b;
@@ -151,4 +174,18 @@ export class QueueWords {
     b.emit('row.encode');
     b.comment('lease: hidden until, read_count');
   }
+}
+
+/** `body` once per word of the scan in local `scan` (scan.next until 0). */
+export function emitEachWord(b: ProgramBuilder, scan: number, body: () => void): void {
+  const end = b.block();
+  const each = b.loop();
+  b.emit('local.get', scan);
+  b.emit('scan.next');
+  b.emit('i32.eqz');
+  b.brIf(end);
+  body();
+  b.br(each);
+  b.end(each);
+  b.end(end);
 }

@@ -28,7 +28,7 @@ import { tableSpecOf } from './create-table.js';
 import { compileInsert, type CompiledTableStatement } from './insert.js';
 import { compileSelectFrom } from './select-from.js';
 import { compileSelectWithoutFrom } from './select-without-from.js';
-import { bindLiftedValue, liftLiterals, type LiftedLiteral } from './literal-lifting.js';
+import { bindLiftedValue, compiledKinds, liftLiterals, type LiftedLiteral } from './literal-lifting.js';
 import {
   StatementCache,
   statementCacheEntriesMaxDefault,
@@ -55,17 +55,6 @@ export interface StatementDescription {
   readonly fields: readonly ResultField[];
 }
 
-/** Statements that compile to a program (the others are DDL or session commands). */
-const compiledKinds: ReadonlySet<ast.StatementKind> = new Set([
-  'SelectStatement',
-  'InsertStatement',
-  'UpdateStatement',
-  'DeleteStatement',
-  'EnqueueStatement',
-  'DequeueStatement',
-  'ReadStatement',
-  'AckStatement',
-]);
 
 /** Times a statement is compiled and run again when its catalog check finds the table changed (55R01). */
 export const recompileAttemptsMax = 3;
