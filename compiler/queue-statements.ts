@@ -111,6 +111,12 @@ export function compileEnqueue(statement: ast.EnqueueStatement, queue: QueueDefi
   const claim = b.loop();
   b.comment(`claim [s, s+${k}) with one COMPARE&SWAP from absent`);
   words.emitSequenceAddress('b', start, 's');
+  b.emit('mem.load');
+  b.emit('local.tee', current);
+  b.emit('bytes.is_null');
+  const absent = b.ifThen();
+  b.comment('free as far as a LOAD sees (batch words stay): try to claim it');
+  words.emitSequenceAddress('b', start, 's');
   b.emit('bytes.null');
   b.emit('row.new', 4);
   b.emit('local.get', start);
@@ -130,6 +136,7 @@ export function compileEnqueue(statement: ast.EnqueueStatement, queue: QueueDefi
   b.emit('local.set', current);
   b.brIf(claimed);
   b.comment('[s, s+k) is ours');
+  b.end(absent);
   b.emit('local.get', current);
   b.emit('row.decode', 4);
   b.emit('row.get', 1);
@@ -147,8 +154,12 @@ export function compileEnqueue(statement: ast.EnqueueStatement, queue: QueueDefi
   b.emit('i64.const', BigInt(k));
   b.emit('i64.add');
   b.emit('local.set', next);
+  emitCrossed(b, start, next, hintIntervalMessages);
+  const crossed = b.ifThen();
+  b.comment(`the batch crossed a multiple of ${hintIntervalMessages}: move the tail hint`);
   words.emitAdvanceCounter('tail', tailWord, next);
   b.emit('drop');
+  b.end(crossed);
 
   for (let index = 0; index < k; index++) {
     if (returning !== null) {
@@ -234,6 +245,12 @@ export function compileTake(statement: ast.DequeueStatement | ast.ReadStatement,
   const next = b.block();
   walk.emitCover(m, walked);
   words.emitSequenceAddress('c', m, 'm');
+  b.emit('mem.load');
+  b.emit('bytes.is_null');
+  b.emit('i32.eqz');
+  b.brIf(next);
+  b.comment('claimed already: a LOAD is cheaper than a COMPARE&SWAP that fails (claims stay)');
+  words.emitSequenceAddress('c', m, 'm');
   b.emit('bytes.null');
   words.emitClaimValue(m, reading ? ClaimState.leased : ClaimState.dequeued);
   b.emit('mem.cas');
@@ -260,10 +277,9 @@ export function compileTake(statement: ast.DequeueStatement | ast.ReadStatement,
   b.br(take);
   b.end(take);
   b.end(walked);
-  b.emit('local.get', m);
-  b.emit('local.get', h);
-  b.emit('i64.gt_s');
+  emitCrossed(b, h, m, hintIntervalMessages);
   const moved = b.ifThen();
+  b.comment(`head crossed a multiple of ${hintIntervalMessages}: move the hint`);
   words.emitAdvanceCounter('head', headWord, m);
   b.emit('drop');
   emitRetention(b, words, walk, h, m);
@@ -321,6 +337,23 @@ function emitMessageRow(b: ProgramBuilder, m: number, walk: MessageWalk, readCou
   b.emit('row.emit');
 }
 
+/**
+ * The tail and head hints move when they cross a multiple of this many messages, not on
+ * every statement: a COMPARE&SWAP waits for a durable commit, while a walk from an older
+ * hint costs a LOAD per message it passes.
+ */
+export const hintIntervalMessages = 32n;
+
+/** Pushes i32 1 when the i64 locals `from` < `to` lie in different multiples of `interval`. */
+function emitCrossed(b: ProgramBuilder, from: number, to: number, interval: bigint): void {
+  for (const local of [from, to]) {
+    b.emit('local.get', local);
+    b.emit('i64.const', interval);
+    b.emit('i64.div_s');
+  }
+  b.emit('i64.ne');
+}
+
 /** Retention runs when head crosses a multiple of this many messages, not on every statement. */
 export const retentionIntervalMessages = 1024n;
 
@@ -337,14 +370,7 @@ export const retentionIntervalMessages = 1024n;
  */
 function emitRetention(b: ProgramBuilder, words: QueueWords, walk: MessageWalk, h: number, m: number): void {
   const lowest = b.local('i64');
-  const interval = (local: number) => {
-    b.emit('local.get', local);
-    b.emit('i64.const', retentionIntervalMessages);
-    b.emit('i64.div_s');
-  };
-  interval(h);
-  interval(m);
-  b.emit('i64.ne');
+  emitCrossed(b, h, m, retentionIntervalMessages);
   const crossed = b.ifThen();
   b.comment(`head crossed a multiple of ${retentionIntervalMessages}: retention`);
   b.emit('i64.const', 2n ** 63n - 1n);
