@@ -21,6 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { recordBytes } from '../store/lnr/record-format.js';
 import { SegmentLog } from '../store/lnr/segment-log.js';
+import { writeSequentialFile } from './measure.js';
 
 const mebibyte = 1024 * 1024;
 const recordPayloadBytes = 1024;
@@ -66,20 +67,6 @@ async function appendToLog(directory: string, payloads: Uint8Array[]): Promise<v
   }
 }
 
-async function writePlainFile(filePath: string, fsyncEveryChunk: boolean): Promise<void> {
-  const chunk = randomFillSync(Buffer.allocUnsafe(mebibyte));
-  const handle = await fs.promises.open(filePath, 'w');
-  try {
-    for (let written = 0; written < totalMebibytes; written++) {
-      await handle.write(chunk, 0, chunk.length, written * mebibyte);
-      if (fsyncEveryChunk) await handle.sync();
-    }
-    if (!fsyncEveryChunk) await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 async function main(): Promise<void> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'dmachine-lnr-bench-'));
   try {
@@ -92,9 +79,9 @@ async function main(): Promise<void> {
     const logDirectory = path.join(directory, 'log');
     const samples = { oneFsync: [] as number[], fsyncPerChunk: [] as number[], lnr: [] as number[] };
     for (let round = 0; round < rounds; round++) {
-      samples.oneFsync.push(await measure(() => writePlainFile(plainFile, false)));
+      samples.oneFsync.push(await measure(() => writeSequentialFile(plainFile, totalMebibytes, false)));
       fs.rmSync(plainFile);
-      samples.fsyncPerChunk.push(await measure(() => writePlainFile(plainFile, true)));
+      samples.fsyncPerChunk.push(await measure(() => writeSequentialFile(plainFile, totalMebibytes, true)));
       fs.rmSync(plainFile);
       samples.lnr.push(await measure(() => appendToLog(logDirectory, payloads)));
       fs.rmSync(logDirectory, { recursive: true });

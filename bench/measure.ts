@@ -2,6 +2,8 @@
  * Small helpers shared by the benchmarks: rates measured over a fixed time, best
  * of a few rounds (the machine is noisy; the best round is the least disturbed).
  */
+import { randomFillSync } from 'node:crypto';
+import { promises as fsPromises } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 export const roundsDefault = 3;
@@ -39,4 +41,24 @@ export function formatRate(rate: number): string {
 
 export function printRow(label: string, value: string, note = ''): void {
   process.stdout.write(`${label.padEnd(44)} ${value.padStart(14)}  ${note}\n`);
+}
+
+const mebibyte = 1024 * 1024;
+
+/**
+ * The disk's sequential write baseline: `mebibytes` MiB of random bytes written to
+ * `filePath` in 1 MiB chunks, with one fsync at the end, or one after every chunk.
+ */
+export async function writeSequentialFile(filePath: string, mebibytes: number, fsyncEveryChunk: boolean): Promise<void> {
+  const chunk = randomFillSync(Buffer.allocUnsafe(mebibyte));
+  const handle = await fsPromises.open(filePath, 'w');
+  try {
+    for (let written = 0; written < mebibytes; written++) {
+      await handle.write(chunk, 0, chunk.length, written * mebibyte);
+      if (fsyncEveryChunk) await handle.sync();
+    }
+    if (!fsyncEveryChunk) await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }

@@ -20,8 +20,17 @@ export interface PostgresServer {
   stop(): void;
 }
 
+export interface StartPostgresOptions {
+  /**
+   * Keep PostgreSQL's default durability (fsync on, synchronous_commit on), as a
+   * benchmark against dmachine's durable acknowledgements needs. The default
+   * (false) runs with fsync=off, which is all the tests need and much faster.
+   */
+  readonly durable?: boolean;
+}
+
 /** Starts a server on `port` (a Unix socket in a fresh directory; no TCP). */
-export function startPostgres(port: number): PostgresServer {
+export function startPostgres(port: number, options: StartPostgresOptions = {}): PostgresServer {
   const directory = mkdtempSync(join(tmpdir(), 'dmachine-postgres-'));
   const runAs = userInfo().uid === 0 ? serviceUser() : undefined;
   if (runAs !== undefined) chownSync(directory, runAs.uid, runAs.gid);
@@ -31,8 +40,8 @@ export function startPostgres(port: number): PostgresServer {
   };
   const data = join(directory, 'data');
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
-  const options = `-p ${port} -k ${directory} -c listen_addresses='' -c fsync=off`;
-  run('pg_ctl', ['-D', data, '-o', options, '-l', join(directory, 'log'), '-w', 'start']);
+  const serverOptions = `-p ${port} -k ${directory} -c listen_addresses=''${options.durable === true ? '' : ' -c fsync=off'}`;
+  run('pg_ctl', ['-D', data, '-o', serverOptions, '-l', join(directory, 'log'), '-w', 'start']);
   return {
     socketDirectory: directory,
     port,

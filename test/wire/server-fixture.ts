@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import pg from 'pg';
-import { LocalMemory } from '../../store/local-memory.js';
+import { LocalMemory, type LocalMemoryOptions } from '../../store/local-memory.js';
 import { WireServer, type WireServerOptions } from '../../wire/server.js';
 
 export interface RunningServer {
@@ -24,13 +24,13 @@ export interface RunningServer {
 
 export const adminPassword = 'admin';
 
-/** Starts a server before each test and stops it (and its clients) after. */
-export function serverPerTest(options: Partial<Omit<WireServerOptions, 'memory'>> = {}): () => RunningServer {
+/** Starts a server before each test and stops it (and its clients) after; `memoryOptions` configure its LocalMemory (e.g. a small lnr segment size). */
+export function serverPerTest(options: Partial<Omit<WireServerOptions, 'memory'>> = {}, memoryOptions: LocalMemoryOptions = {}): () => RunningServer {
   let running: RunningServer | undefined;
   const clients: pg.Client[] = [];
   beforeEach(async () => {
     const directory = mkdtempSync(join(tmpdir(), 'dmachine-wire-'));
-    const memory = LocalMemory.open(join(directory, 'data'));
+    const memory = LocalMemory.open(join(directory, 'data'), memoryOptions);
     const server = new WireServer({ memory, host: '127.0.0.1', port: 0, scramIterations: 64, ...options });
     await server.accounts.bootstrapAdmin('admin', adminPassword);
     const port = await server.listen();

@@ -1,0 +1,280 @@
+/**
+ * Queue throughput: messages per second with 64-byte bodies and 8 clients, each its
+ * own node-postgres connection, over the PostgreSQL wire protocol.
+ *
+ *   npm run bench:queues      (BENCH_SECONDS=3 per measurement, BENCH_ROUNDS=3, BENCH_MB=256)
+ *
+ * dmachine: the real WireServer in this process on an ephemeral port over a
+ * LocalMemory in a temporary directory, `CREATE QUEUE bench`; every statement is a
+ * named prepared statement (extended protocol, parsed once per connection):
+ *
+ *   enqueue only     ENQUEUE INTO bench VALUES ($1)                  1 message per statement
+ *   dequeue only     DEQUEUE FROM bench                              1 per statement, queue pre-filled
+ *   50/50 mix        each client alternates the two                  1 per statement
+ *   batched enqueue  ENQUEUE INTO bench VALUES ($1), ..., ($1000)    1,000 per statement
+ *
+ * PostgreSQL 15 in the same run (test/postgres-server.ts, durable: fsync and
+ * synchronous_commit on, its defaults, since dmachine acknowledges only durable
+ * writes), a table queue `q (id bigserial PRIMARY KEY, body text)`:
+ *
+ *   enqueue          INSERT INTO q (body) VALUES ($1)
+ *   dequeue          DELETE FROM q WHERE id = (SELECT id FROM q ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING id, body
+ *   batched insert   INSERT INTO q (body) VALUES ($1), ..., ($1000)
+ *
+ * Baseline for batched enqueue: the disk's sequential write speed, BENCH_MB MiB in
+ * 1 MiB writes with one fsync at the end, into the dmachine data directory's
+ * filesystem (bench/measure.ts, shared with bench:lnr). Payload MiB/s counts body
+ * bytes only.
+ *
+ * Rounds interleave every measurement (disk, dmachine, PostgreSQL) so drifts of the
+ * shared disk and CPU hit all alike; each figure is its best round. `VACUUM q` runs
+ * (untimed) before each PostgreSQL measurement so every round starts from the same
+ * state rather than from the previous round's dead tuples.
+ */
+import { randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { LocalMemory } from '../store/local-memory.js';
+import { startPostgres, type PostgresServer } from '../test/postgres-server.js';
+import { WireServer } from '../wire/server.js';
+import { formatRate, writeSequentialFile } from './measure.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 3);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const diskMebibytes = Number(process.env.BENCH_MB ?? 256);
+for (const [name, value] of [['BENCH_SECONDS', seconds], ['BENCH_ROUNDS', rounds], ['BENCH_MB', diskMebibytes]] as const) {
+  if (!(value > 0) || (name !== 'BENCH_SECONDS' && !Number.isSafeInteger(value))) throw new Error(`${name}=${value} is not a positive number`);
+}
+const clientCount = 8;
+const bodyBytes = 64;
+const batchSize = 1000;
+const mebibyte = 1024 * 1024;
+const mixTarget = 3; // dmachine / PostgreSQL, one message per statement, 50/50 mix
+const batchedTarget = 0.5; // batched enqueue payload MiB/s / disk MiB/s
+
+/** A 64-byte body, distinct per message (the sequence number in front, padding after). */
+function body(sequence: number): string {
+  return `m${sequence}`.padEnd(bodyBytes, '.');
+}
+
+const batchPlaceholders = Array.from({ length: batchSize }, (_, index) => `($${index + 1})`).join(', ');
+
+interface Side {
+  readonly name: string;
+  readonly clients: readonly pg.Client[];
+  enqueue(client: pg.Client, sequence: number): Promise<number>;
+  enqueueBatch(client: pg.Client, sequence: number): Promise<number>;
+  /** Messages taken: 1, or 0 when the queue was empty. */
+  dequeue(client: pg.Client): Promise<number>;
+  depth(): Promise<number>;
+  /** Untimed preparation before each measurement. */
+  settle(): Promise<void>;
+}
+
+let sequence = 0;
+
+/**
+ * Each client runs `operation` back to back, independently of the others, until
+ * `seconds` have passed; returns the messages per second over all of them, and how
+ * many operations found the queue empty.
+ */
+async function clientsRate(side: Side, operation: (client: pg.Client, index: number) => Promise<number>): Promise<{ rate: number; empty: number }> {
+  await side.settle();
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  let messages = 0;
+  let empty = 0;
+  await Promise.all(
+    side.clients.map(async (client) => {
+      for (let index = 0; performance.now() < deadline; index++) {
+        const taken = await operation(client, index);
+        messages += taken;
+        if (taken === 0) empty++;
+      }
+    }),
+  );
+  return { rate: messages / ((performance.now() - started) / 1000), empty };
+}
+
+async function connectAll(config: pg.ClientConfig): Promise<pg.Client[]> {
+  return Promise.all(
+    Array.from({ length: clientCount }, async () => {
+      const client = new pg.Client(config);
+      await client.connect();
+      return client;
+    }),
+  );
+}
+
+function dmachineSide(clients: pg.Client[]): Side {
+  return {
+    name: 'dmachine',
+    clients,
+    async enqueue(client, sequence) {
+      return (await client.query({ name: 'enqueue', text: 'ENQUEUE INTO bench VALUES ($1)', values: [body(sequence)] })).rowCount ?? 0;
+    },
+    async enqueueBatch(client, first) {
+      const values = Array.from({ length: batchSize }, (_, index) => body(first + index));
+      return (await client.query({ name: 'enqueue-batch', text: `ENQUEUE INTO bench VALUES ${batchPlaceholders}`, values })).rowCount ?? 0;
+    },
+    async dequeue(client) {
+      return (await client.query({ name: 'dequeue', text: 'DEQUEUE FROM bench' })).rows.length;
+    },
+    async depth() {
+      return Number((await clients[0]!.query('SELECT count(*) AS n FROM bench')).rows[0].n);
+    },
+    async settle() {},
+  };
+}
+
+function postgresSide(clients: pg.Client[]): Side {
+  return {
+    name: 'PostgreSQL',
+    clients,
+    async enqueue(client, sequence) {
+      return (await client.query({ name: 'enqueue', text: 'INSERT INTO q (body) VALUES ($1)', values: [body(sequence)] })).rowCount ?? 0;
+    },
+    async enqueueBatch(client, first) {
+      const values = Array.from({ length: batchSize }, (_, index) => body(first + index));
+      return (await client.query({ name: 'enqueue-batch', text: `INSERT INTO q (body) VALUES ${batchPlaceholders}`, values })).rowCount ?? 0;
+    },
+    async dequeue(client) {
+      const text = 'DELETE FROM q WHERE id = (SELECT id FROM q ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING id, body';
+      return (await client.query({ name: 'dequeue', text })).rows.length;
+    },
+    async depth() {
+      return Number((await clients[0]!.query('SELECT count(*) AS n FROM q')).rows[0].n);
+    },
+    async settle() {
+      await clients[0]!.query('VACUUM q');
+    },
+  };
+}
+
+/** Tops the queue up with batches of 1,000 (8 clients at once) until it holds at least `messages`. */
+async function fill(side: Side, messages: number): Promise<void> {
+  let depth = await side.depth();
+  while (depth < messages) {
+    const batches = Math.ceil((messages - depth) / batchSize);
+    let next = 0;
+    await Promise.all(
+      side.clients.map(async (client) => {
+        while (next < batches) {
+          next++;
+          await side.enqueueBatch(client, (sequence += batchSize));
+        }
+      }),
+    );
+    depth = await side.depth();
+  }
+}
+
+interface Figures {
+  enqueue: number;
+  dequeue: number;
+  mix: number;
+  batched: number;
+  emptyDequeues: number;
+}
+
+/** One round of the four workloads on one side; `dequeueGuess` sizes the pre-fill. */
+async function measureSide(side: Side, dequeueGuess: number): Promise<Figures> {
+  const enqueue = await clientsRate(side, (client) => side.enqueue(client, sequence++));
+  const batched = await clientsRate(side, (client) => side.enqueueBatch(client, (sequence += batchSize)));
+  // Enough for the dequeue run at up to twice the rate guessed (the enqueue runs above left some already).
+  await fill(side, Math.ceil(2 * dequeueGuess * seconds));
+  const dequeue = await clientsRate(side, (client) => side.dequeue(client));
+  const mix = await clientsRate(side, (client, index) => (index % 2 === 0 ? side.enqueue(client, sequence++) : side.dequeue(client)));
+  return { enqueue: enqueue.rate, dequeue: dequeue.rate, mix: mix.rate, batched: batched.rate, emptyDequeues: dequeue.empty + mix.empty };
+}
+
+function best(samples: Figures[]): Figures {
+  const pick = (field: keyof Figures) => Math.max(...samples.map((sample) => sample[field]));
+  return { enqueue: pick('enqueue'), dequeue: pick('dequeue'), mix: pick('mix'), batched: pick('batched'), emptyDequeues: samples.reduce((sum, sample) => sum + sample.emptyDequeues, 0) };
+}
+
+function row(cells: string[], widths: number[]): string {
+  return cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[index]!) : cell.padStart(widths[index]!))).join('  ');
+}
+
+async function main(): Promise<void> {
+  const directory = mkdtempSync(join(tmpdir(), 'dmachine-bench-queues-'));
+  let postgres: PostgresServer | undefined;
+  let memory: LocalMemory | undefined;
+  let server: WireServer | undefined;
+  const clients: pg.Client[] = [];
+  try {
+    memory = LocalMemory.open(join(directory, 'data'));
+    server = new WireServer({ memory, host: '127.0.0.1', port: 0 });
+    await server.accounts.bootstrapAdmin('admin', 'admin');
+    const port = await server.listen();
+    const dmClients = await connectAll({ connectionString: `postgres://admin:admin@127.0.0.1:${port}/admin` });
+    clients.push(...dmClients);
+    await dmClients[0]!.query('CREATE QUEUE bench');
+
+    postgres = startPostgres(40000 + randomInt(20000), { durable: true });
+    const pgClients = await connectAll({ host: postgres.socketDirectory, port: postgres.port, user: postgres.user, database: 'postgres' });
+    clients.push(...pgClients);
+    const settings = await pgClients[0]!.query("SELECT current_setting('server_version') AS v, current_setting('fsync') AS f, current_setting('synchronous_commit') AS s");
+    await pgClients[0]!.query('CREATE TABLE q (id bigserial PRIMARY KEY, body text)');
+
+    const sides = [dmachineSide(dmClients), postgresSide(pgClients)] as const;
+    console.log(
+      `queue benchmark: ${clientCount} clients, ${bodyBytes}-byte bodies, batch sizes 1 and ${batchSize} messages per statement, ` +
+        `${seconds}s per measurement, best of ${rounds} rounds`,
+    );
+    console.log(`dmachine data in ${directory}; PostgreSQL ${settings.rows[0].v} (fsync=${settings.rows[0].f}, synchronous_commit=${settings.rows[0].s}), Unix socket`);
+
+    const diskFile = join(directory, 'disk-baseline');
+    const disk: number[] = [];
+    const samples: [Figures[], Figures[]] = [[], []];
+    for (let round = 0; round < rounds; round++) {
+      const started = performance.now();
+      await writeSequentialFile(diskFile, diskMebibytes, false);
+      disk.push(diskMebibytes / ((performance.now() - started) / 1000));
+      rmSync(diskFile);
+      for (const [index, side] of sides.entries()) {
+        const previous = samples[index]!.at(-1);
+        samples[index]!.push(await measureSide(side, previous?.dequeue ?? 10_000));
+      }
+      process.stderr.write(`round ${round + 1}/${rounds} done\n`);
+    }
+    const diskRate = Math.max(...disk);
+    const [dm, pgFigures] = [best(samples[0]), best(samples[1])];
+
+    const widths = [34, 14, 14, 8, 22];
+    console.log('');
+    console.log(row(['workload (msgs/s)', 'dmachine', 'PostgreSQL', 'ratio', 'target'], widths));
+    const verdict = (ratio: number, target: number | undefined) => (target === undefined ? '' : `≥ ${target}x: ${ratio >= target ? 'met' : 'MISSED'}`);
+    for (const [label, field, target] of [
+      ['enqueue only, 1 per statement', 'enqueue', undefined],
+      ['dequeue only, 1 per statement', 'dequeue', undefined],
+      ['50/50 mix, 1 per statement', 'mix', mixTarget],
+      [`batched enqueue, ${batchSize} per statement`, 'batched', undefined],
+    ] as const) {
+      const ratio = dm[field] / pgFigures[field];
+      console.log(row([label, formatRate(dm[field]), formatRate(pgFigures[field]), `${ratio.toFixed(2)}x`, verdict(ratio, target)], widths));
+    }
+    const payload = (rate: number) => (rate * bodyBytes) / mebibyte;
+    const batchedRatio = payload(dm.batched) / diskRate;
+    console.log('');
+    console.log(`disk sequential write (${diskMebibytes} MiB, 1 MiB writes, one fsync)  ${diskRate.toFixed(1)} MiB/s  (runs: ${disk.map((rate) => rate.toFixed(0)).join(', ')})`);
+    console.log(`dmachine batched enqueue payload                 ${payload(dm.batched).toFixed(1)} MiB/s  ratio to disk ${batchedRatio.toFixed(3)}  target ≥ ${batchedTarget}: ${batchedRatio >= batchedTarget ? 'met' : 'MISSED'}`);
+    console.log(`PostgreSQL batched insert payload                ${payload(pgFigures.batched).toFixed(1)} MiB/s  ratio to disk ${(payload(pgFigures.batched) / diskRate).toFixed(3)}`);
+    console.log(`batch sizes: 1 message per statement (enqueue, dequeue, mix); ${batchSize} per statement (batched enqueue / insert, and the pre-fill)`);
+    for (const [name, figures] of [['dmachine', dm], ['PostgreSQL', pgFigures]] as const) {
+      if (figures.emptyDequeues > 0) console.log(`note: ${figures.emptyDequeues} ${name} dequeues found the queue empty (not counted as messages)`);
+    }
+  } finally {
+    await Promise.all(clients.map((client) => client.end().catch(() => {})));
+    await server?.close();
+    await memory?.close();
+    postgres?.stop();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+await main();
