@@ -196,7 +196,9 @@ describe('queues over the wire', () => {
     expect(claimComment.comment).toMatch(/COMPARE&SWAP from absent/);
 
     const enqueue = await opcodes("EXPLAIN ENQUEUE INTO jobs VALUES ('a'), ('b')");
-    const loop = enqueue.indexOf('loop');
+    const comments = ((await client.query("EXPLAIN ENQUEUE INTO jobs VALUES ('a'), ('b')")).rows as { comment: string | null }[]).map((row) => row.comment ?? '');
+    // The claim loop (after the append; an earlier loop checks the bodies).
+    const loop = enqueue.findIndex((opcode, index) => opcode === 'loop' && comments[index]!.includes('claim'));
     expect(loop).toBeGreaterThan(enqueue.indexOf('lnr.append'));
     const cas = enqueue.indexOf('mem.cas', loop);
     expect(cas).toBeGreaterThan(loop);
