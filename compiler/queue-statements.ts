@@ -42,7 +42,7 @@ import { ProgramBuilder, type Label } from './program-builder.js';
 import { bindTargets, emitProjection, type BoundTarget } from './projection.js';
 import type { QueueDefinition } from './queue-definition.js';
 import { MessageWalk } from './queue-messages.js';
-import { batchFields, claimFields, claimWidth, ClaimState, emitEachWord, leaseFields, leaseWidth, QueueWords } from './queue-words.js';
+import { batchFields, batchWidth, claimFields, claimWidth, ClaimState, emitEachWord, leaseFields, leaseWidth, QueueWords } from './queue-words.js';
 import { fieldsOf, type CompiledField } from './select-without-from.js';
 import { ErrorLocator, typeDisplayName, typeOids } from './sql-types.js';
 import { assignToColumn, emitCatalogCheck, TableRowScope } from './table-scope.js';
@@ -92,7 +92,7 @@ export function compileEnqueue(statement: ast.EnqueueStatement, queue: QueueDefi
   emitCatalogCheck(b, queue, options.account);
   const words = new QueueWords(b, queue, options.account);
   const [record, at, tailWord, start, current] = [b.local('i64'), b.local('sql'), b.local('bytes'), b.local('i64'), b.local('bytes')];
-  const bodyRow = b.local('row');
+  const [bodyRow, batchPointer] = [b.local('row'), b.local('ptr')];
   const k = bodies.length;
 
   b.emit('row.new', k);
@@ -117,26 +117,15 @@ export function compileEnqueue(statement: ast.EnqueueStatement, queue: QueueDefi
   const claim = b.loop();
   b.comment(`claim [s, s+${k}) with one COMPARE&SWAP from absent`);
   words.emitSequenceAddress('b', start, 's');
+  b.emit('local.tee', batchPointer);
   b.emit('mem.load');
   b.emit('local.tee', current);
   b.emit('bytes.is_null');
   const absent = b.ifThen();
   b.comment('free as far as a LOAD sees (batch words stay): try to claim it');
-  words.emitSequenceAddress('b', start, 's');
+  b.emit('local.get', batchPointer);
   b.emit('bytes.null');
-  b.emit('row.new', 4);
-  b.emit('local.get', start);
-  b.emit('sql.from_i64');
-  b.emit('row.set', batchFields.start);
-  b.emit('i64.const', BigInt(k));
-  b.emit('sql.from_i64');
-  b.emit('row.set', batchFields.count);
-  b.emit('local.get', at);
-  b.emit('row.set', batchFields.enqueuedAt);
-  b.emit('local.get', record);
-  b.emit('sql.from_i64');
-  b.emit('row.set', batchFields.record);
-  b.emit('row.encode');
+  words.emitBatchValue(start, k, at, record);
   b.emit('mem.cas');
   b.comment('COMPARE&SWAP from absent: the batch word');
   b.emit('local.set', current);
@@ -144,8 +133,8 @@ export function compileEnqueue(statement: ast.EnqueueStatement, queue: QueueDefi
   b.comment('[s, s+k) is ours');
   b.end(absent);
   b.emit('local.get', current);
-  b.emit('row.decode', 4);
-  b.emit('row.get', 1);
+  b.emit('row.decode', batchWidth);
+  b.emit('row.get', batchFields.count);
   b.emit('sql.to_i64');
   b.emit('local.get', start);
   b.emit('i64.add');
@@ -272,7 +261,7 @@ export function compileTake(statement: ast.DequeueStatement | ast.ReadStatement,
   const firstRead = reading ? one(b) : undefined;
   if (reading) emitExpiredLeases(b, words, walk, { taken, count, now, until, done });
 
-  const [headWord, h, m] = [b.local('bytes'), b.local('i64'), b.local('i64')];
+  const [headWord, h, m, claimPointer] = [b.local('bytes'), b.local('i64'), b.local('i64'), b.local('ptr')];
   words.emitLoadCounter('head', headWord, h);
   b.emit('local.get', h);
   b.emit('local.set', m);
@@ -283,12 +272,13 @@ export function compileTake(statement: ast.DequeueStatement | ast.ReadStatement,
   const next = b.block();
   walk.emitCover(m, walked);
   words.emitSequenceAddress('c', m, 'm');
+  b.emit('local.tee', claimPointer);
   b.emit('mem.load');
   b.emit('bytes.is_null');
   b.emit('i32.eqz');
   b.brIf(next);
   b.comment('claimed already: a LOAD is cheaper than a COMPARE&SWAP that fails (claims stay)');
-  words.emitSequenceAddress('c', m, 'm');
+  b.emit('local.get', claimPointer);
   b.emit('bytes.null');
   words.emitClaimValue(m, reading ? ClaimState.leased : ClaimState.dequeued);
   b.emit('mem.cas');
@@ -429,7 +419,7 @@ function emitRetention(b: ProgramBuilder, words: QueueWords, walk: MessageWalk, 
     lower(() => {
       b.emit('local.get', scan);
       b.emit('scan.value');
-      b.emit('row.decode', 4);
+      b.emit('row.decode', batchWidth);
       b.emit('row.get', batchFields.record);
       b.emit('sql.to_i64');
     }),
@@ -586,7 +576,7 @@ export function compileAck(statement: ast.AckStatement, queue: QueueDefinition, 
   const b = new ProgramBuilder(parameterTypes.length);
   emitCatalogCheck(b, queue, options.account);
   const words = new QueueWords(b, queue, options.account);
-  const [id, now, seen, status] = [b.local('i64'), b.local('sql'), b.local('bytes'), b.local('sql')];
+  const [id, now, seen, status, leasePointer] = [b.local('i64'), b.local('sql'), b.local('bytes'), b.local('sql'), b.local('ptr')];
   b.emit('sql.now');
   b.emit('local.set', now);
   ids.forEach((bound, index) => {
@@ -596,6 +586,7 @@ export function compileAck(statement: ast.AckStatement, queue: QueueDefinition, 
     b.emit('const', b.sqlConstant('not leased'));
     b.emit('local.set', status);
     words.emitSequenceAddress('l', id, 'id');
+    b.emit('local.tee', leasePointer);
     b.emit('mem.load');
     b.comment('LOAD the lease');
     b.emit('local.tee', seen);
@@ -622,7 +613,7 @@ export function compileAck(statement: ast.AckStatement, queue: QueueDefinition, 
     b.emit('i32.eqz');
     b.brIf(decided);
     b.comment('acknowledged already');
-    words.emitSequenceAddress('l', id, 'id');
+    b.emit('local.get', leasePointer);
     b.emit('local.get', seen);
     b.emit('bytes.null');
     b.emit('mem.cas');

@@ -146,6 +146,24 @@ export class QueueWords {
     }
   }
 
+  /** Pushes batch word bytes [start, count, enqueued_at, record]: i64 locals start and record, the count k, a SQL enqueued_at local. */
+  emitBatchValue(start: number, count: number, enqueuedAt: number, record: number): void {
+    const b = this.b;
+    b.emit('row.new', batchWidth);
+    b.emit('local.get', start);
+    b.emit('sql.from_i64');
+    b.emit('row.set', batchFields.start);
+    b.emit('i64.const', BigInt(count));
+    b.emit('sql.from_i64');
+    b.emit('row.set', batchFields.count);
+    b.emit('local.get', enqueuedAt);
+    b.emit('row.set', batchFields.enqueuedAt);
+    b.emit('local.get', record);
+    b.emit('sql.from_i64');
+    b.emit('row.set', batchFields.record);
+    b.emit('row.encode');
+  }
+
   /** Pushes claim word bytes [id, state], the id in an i64 local. */
   emitClaimValue(id: number, state: ClaimStateCode): void {
     const b = this.b;
