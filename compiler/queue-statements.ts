@@ -34,7 +34,6 @@
  * message above it, and only the claim word's presence stops it (docs/queues.md, "Claims").
  */
 import type * as ast from '../parser/ast.js';
-import type { SqlType } from '../vm/sql-values.js';
 import type { TableDefinition } from './catalog-definition.js';
 import { emptyScope, ExpressionBinder, ParameterTypes, type BoundExpression } from './expressions.js';
 import type { CompiledTableStatement, TableCompileOptions } from './insert.js';
@@ -42,9 +41,10 @@ import { ProgramBuilder, type Label } from './program-builder.js';
 import { bindTargets, emitProjection, type BoundTarget } from './projection.js';
 import type { QueueDefinition } from './queue-definition.js';
 import { MessageWalk } from './queue-messages.js';
+import { bindBigint, emitNonNegative } from './select-limit.js';
 import { batchFields, batchWidth, claimFields, claimWidth, ClaimState, emitEachWord, leaseFields, leaseWidth, QueueWords } from './queue-words.js';
 import { fieldsOf, type CompiledField } from './select-without-from.js';
-import { ErrorLocator, typeDisplayName, typeOids } from './sql-types.js';
+import { ErrorLocator, typeOids } from './sql-types.js';
 import { assignToColumn, emitCatalogCheck, TableRowScope } from './table-scope.js';
 
 /** The columns of a message as DEQUEUE, READ, peeks and RETURNING see them. */
@@ -240,8 +240,8 @@ export function compileTake(statement: ast.DequeueStatement | ast.ReadStatement,
   const binder = new ExpressionBinder(emptyScope(errors), parameters, errors, 'here');
   const reading = statement.kind === 'ReadStatement';
   const verb = reading ? 'READ' : 'DEQUEUE';
-  const limit = statement.limit === null ? undefined : bindInteger(binder, statement.limit, `LIMIT of ${verb}`, errors);
-  const visibility = reading && statement.visibility !== null ? bindInteger(binder, statement.visibility, 'VISIBILITY', errors) : undefined;
+  const limit = statement.limit === null ? undefined : bindBigint(binder, statement.limit, `LIMIT of ${verb}`, errors);
+  const visibility = reading && statement.visibility !== null ? bindBigint(binder, statement.visibility, 'VISIBILITY', errors) : undefined;
   const parameterTypes = parameters.final();
 
   const b = new ProgramBuilder(parameterTypes.length);
@@ -570,7 +570,7 @@ export function compileAck(statement: ast.AckStatement, queue: QueueDefinition, 
   const errors = new ErrorLocator(options.sourceText);
   const parameters = new ParameterTypes(options.declaredParameterTypes);
   const binder = new ExpressionBinder(emptyScope(errors), parameters, errors, 'in ACK');
-  const ids = statement.ids.map((id) => bindInteger(binder, id, 'a message id of ACK', errors));
+  const ids = statement.ids.map((id) => bindBigint(binder, id, 'a message id of ACK', errors));
   const parameterTypes = parameters.final();
 
   const b = new ProgramBuilder(parameterTypes.length);
@@ -656,7 +656,7 @@ export function compileQueueSelect(statement: ast.SelectStatement, queue: QueueD
   const scope = new TableRowScope(messageTable(queue, false), statement.from!.alias ?? queue.name, messageRow, errors);
   const targets = counting ? [] : bindTargets(statement.items, scope, new ExpressionBinder(scope, parameters, errors), errors);
   const limitBinder = new ExpressionBinder(emptyScope(errors), parameters, errors, 'in LIMIT');
-  const limit = statement.limit === null ? undefined : bindInteger(limitBinder, statement.limit, 'LIMIT', errors);
+  const limit = statement.limit === null ? undefined : bindBigint(limitBinder, statement.limit, 'LIMIT', errors);
   const parameterTypes = parameters.final();
 
   const b = new ProgramBuilder(parameterTypes.length);
@@ -819,16 +819,6 @@ function emitCountLeasesBelow(b: ProgramBuilder, words: QueueWords, h: number, t
 
 // --- shared -----------------------------------------------------------------------
 
-/** An integer expression of a queue statement (LIMIT, VISIBILITY, an id): unknown → bigint; anything else 42804. */
-function bindInteger(binder: ExpressionBinder, expression: ast.Expression, what: string, errors: ErrorLocator): BoundExpression {
-  const bound = binder.bind(expression);
-  const typed = bound.type === 'unknown' ? bound.resolve!('int8') : bound;
-  if (typed.type !== 'int4' && typed.type !== 'int8') {
-    throw errors.at(typed.location, '42804', `argument of ${what} must be type bigint, not type ${typeDisplayName(typed.type as SqlType)}`);
-  }
-  return typed;
-}
-
 /** A message id of ACK into an i64 local; NULL is 22004. */
 function emitId(b: ProgramBuilder, bound: BoundExpression, local: number): void {
   const value = b.local('sql');
@@ -843,34 +833,10 @@ function emitId(b: ProgramBuilder, bound: BoundExpression, local: number): void 
   b.emit('local.set', local);
 }
 
-/**
- * The expression's value into an i64 local: absent → `absent`; NULL → `absent` too when
- * there is one, else 22004; negative → `negative` (a SQLSTATE).
- */
-function emitCount(b: ProgramBuilder, bound: BoundExpression | undefined, absent: bigint | undefined, local: number, what: string, negative: string): void {
-  if (bound === undefined) {
-    b.emit('i64.const', absent!);
-    b.emit('local.set', local);
-    return;
-  }
-  const value = b.local('sql');
-  bound.emit(b);
-  b.emit('local.tee', value);
-  b.emit('sql.is_null');
-  const isNull = b.ifThen();
-  if (absent === undefined) b.emit('error.raise', b.nameConstant('22004'), b.nameConstant(`${what} must not be NULL`));
-  else {
-    b.emit('i64.const', absent);
-    b.emit('local.set', local);
-  }
-  b.otherwise(isNull);
-  b.emit('local.get', value);
-  b.emit('sql.to_i64');
-  b.emit('local.tee', local);
-  b.emit('i64.const', 0n);
-  b.emit('i64.lt_s');
-  const isNegative = b.ifThen();
-  b.emit('error.raise', b.nameConstant(negative), b.nameConstant(`${what} must not be negative`));
-  b.end(isNegative);
-  b.end(isNull);
+/** The clause's value into an i64 local: not written or NULL → `absent`; negative → `negativeState`. */
+function emitCount(b: ProgramBuilder, bound: BoundExpression | undefined, absent: bigint, local: number, what: string, negativeState: string): void {
+  if (bound !== undefined) return emitNonNegative(b, bound, local, absent, what, negativeState, `${what} NULL: ${absent}`);
+  b.emit('i64.const', absent);
+  b.comment(`no ${what}: ${absent}`);
+  b.emit('local.set', local);
 }

@@ -48,13 +48,9 @@ export class RowLimit {
         // Counted once before the rows are read, so it cannot depend on them (PostgreSQL: 42P10).
         throw errors.at((column as ast.ColumnReference).location, '42P10', `argument of ${name} must not contain variables`);
       }
-      const bound = binder.bind(expression);
-      const value = bound.type === 'unknown' ? bound.resolve!('int8') : bound;
-      if (value.type !== 'int4' && value.type !== 'int8') {
-        throw errors.at(bound.location, '42804', `argument of ${name} must be type bigint, not type ${typeDisplayName(value.type as SqlType)}`);
-      }
+      const value = bindBigint(binder, expression, name, errors);
       const literal = expression.kind === 'IntegerLiteral' ? expression.value : undefined;
-      if (literal !== undefined && literal < 0n) throw negative(errors, bound.location, name);
+      if (literal !== undefined && literal < 0n) throw negative(errors, value.location, name);
       return { name, literal, bound: value };
     };
     return new RowLimit(clause('LIMIT', statement.limit), clause('OFFSET', statement.offset));
@@ -204,12 +200,31 @@ function emitCount(b: ProgramBuilder, clause: CountClause, local: number, ifNull
     b.emit('local.set', local);
     return;
   }
+  const negativeState = clause.name === 'LIMIT' ? '2201W' : '2201X';
+  emitNonNegative(b, clause.bound, local, ifNull, clause.name, negativeState, `${clause.name} NULL: ${ifNull < 0n ? 'no limit' : 'no offset'}`);
+}
+
+/**
+ * An integer argument (LIMIT, OFFSET, a queue's LIMIT or VISIBILITY or message id): an
+ * unknown is bigint, int4 and int8 pass, anything else is 42804 as PostgreSQL words it.
+ */
+export function bindBigint(binder: ExpressionBinder, expression: ast.Expression, what: string, errors: ErrorLocator): BoundExpression {
+  const bound = binder.bind(expression);
+  const value = bound.type === 'unknown' ? bound.resolve!('int8') : bound;
+  if (value.type !== 'int4' && value.type !== 'int8') {
+    throw errors.at(bound.location, '42804', `argument of ${what} must be type bigint, not type ${typeDisplayName(value.type as SqlType)}`);
+  }
+  return value;
+}
+
+/** The integer's value into an i64 local at run time: NULL gives `ifNull`; a negative value raises `negativeState` "<what> must not be negative". */
+export function emitNonNegative(b: ProgramBuilder, bound: BoundExpression, local: number, ifNull: bigint, what: string, negativeState: string, nullComment: string): void {
   const value = b.local('sql');
-  clause.bound.emit(b);
+  bound.emit(b);
   b.emit('local.tee', value);
   b.emit('sql.is_null');
   const isNull = b.ifThen();
-  b.comment(`${clause.name} NULL: ${ifNull < 0n ? 'no limit' : 'no offset'}`);
+  b.comment(nullComment);
   b.emit('i64.const', ifNull);
   b.emit('local.set', local);
   b.otherwise(isNull);
@@ -219,7 +234,7 @@ function emitCount(b: ProgramBuilder, clause: CountClause, local: number, ifNull
   b.emit('i64.const', 0n);
   b.emit('i64.lt_s');
   const isNegative = b.ifThen();
-  b.emit('error.raise', b.nameConstant(clause.name === 'LIMIT' ? '2201W' : '2201X'), b.nameConstant(`${clause.name} must not be negative`));
+  b.emit('error.raise', b.nameConstant(negativeState), b.nameConstant(`${what} must not be negative`));
   b.end(isNegative);
   b.end(isNull);
 }
