@@ -15,14 +15,26 @@ export interface BoundTarget {
 }
 
 export function bindTargets(targets: readonly ast.SelectTarget[], scope: TableRowScope, binder: ExpressionBinder, errors: ErrorLocator): BoundTarget[] {
-  return targets.flatMap((target): BoundTarget[] => {
-    if (target.kind === 'AllColumns') {
-      if (target.table !== null && target.table !== scope.visibleName) {
-        throw errors.at(target.location, '42P01', `missing FROM-clause entry for table "${target.table}"`);
-      }
-      return scope.table.columns.map((column, index) => ({ name: column.name, bound: scope.field(index, target.location) }));
+  return writtenTargets(targets, scope, errors).map(({ name, expression }) => ({ name, bound: binder.bind(expression) }));
+}
+
+/** A select-list item as written, for matching GROUP BY and ORDER BY items with it. */
+export interface WrittenTarget {
+  readonly name: string;
+  readonly expression: ast.Expression;
+}
+
+/** The select list as written, `*` (or `t.*`, checked against the visible name) expanded to column references. */
+export function writtenTargets(targets: readonly ast.SelectTarget[], scope: TableRowScope, errors: ErrorLocator): WrittenTarget[] {
+  return targets.flatMap((target): WrittenTarget[] => {
+    if (target.kind !== 'AllColumns') return [{ name: target.alias ?? columnName(target.expression), expression: target.expression }];
+    if (target.table !== null && target.table !== scope.visibleName) {
+      throw errors.at(target.location, '42P01', `missing FROM-clause entry for table "${target.table}"`);
     }
-    return [{ name: target.alias ?? columnName(target.expression), bound: binder.bind(target.expression) }];
+    return scope.table.columns.map((column) => ({
+      name: column.name,
+      expression: { kind: 'ColumnReference', table: null, column: column.name, location: target.location } satisfies ast.ColumnReference,
+    }));
   });
 }
 

@@ -58,12 +58,12 @@ import type { TableDefinition } from './catalog-definition.js';
 import { ExpressionBinder, ParameterTypes, type BoundExpression } from './expressions.js';
 import type { CompiledTableStatement, TableCompileOptions } from './insert.js';
 import { ProgramBuilder, type Label } from './program-builder.js';
-import { bindTargets, emitProjection, emitResultRow } from './projection.js';
+import { bindTargets, emitProjection, emitResultRow, writtenTargets, type WrittenTarget } from './projection.js';
 import { emitNewGroupSet, findAggregate, Grouping } from './select-grouping.js';
 import { findSortKeyRange, usesNoColumn, type RangeBound, type SortKeyRange } from './select-key-range.js';
 import { RowLimit } from './select-limit.js';
-import { outputPosition, Sorter, type WrittenTarget } from './select-order.js';
-import { columnName, fieldsOf } from './select-without-from.js';
+import { outputPosition, Sorter } from './select-order.js';
+import { fieldsOf } from './select-without-from.js';
 import { ErrorLocator, notBoolean } from './sql-types.js';
 import { emitCatalogCheck, emitKeyAddress, keyTextOf, literalKeyText, textualKey, TableRowScope, type BoundKey } from './table-scope.js';
 
@@ -255,18 +255,6 @@ function booleanCondition(bound: BoundExpression, clause: string, errors: ErrorL
   return bound;
 }
 
-/** The select list as written, `*` expanded to column references (checked against the table's visible name). */
-function writtenTargets(items: readonly ast.SelectTarget[], scope: TableRowScope, errors: ErrorLocator): (WrittenTarget & { expression: ast.Expression })[] {
-  return items.flatMap((item) => {
-    if (item.kind !== 'AllColumns') return [{ name: item.alias ?? columnName(item.expression), expression: item.expression }];
-    if (item.table !== null && item.table !== scope.visibleName) throw errors.at(item.location, '42P01', `missing FROM-clause entry for table "${item.table}"`);
-    return scope.table.columns.map((column) => ({
-      name: column.name,
-      expression: { kind: 'ColumnReference', table: null, column: column.name, location: item.location } satisfies ast.ColumnReference,
-    }));
-  });
-}
-
 /**
  * The Grouping of a query with GROUP BY, HAVING or an aggregate in its select list or ORDER BY;
  * undefined for the others. A GROUP BY item is a select-list position, an input column, else an
@@ -274,7 +262,7 @@ function writtenTargets(items: readonly ast.SelectTarget[], scope: TableRowScope
  */
 function bindGrouping(
   statement: ast.SelectStatement,
-  written: readonly (WrittenTarget & { expression: ast.Expression })[],
+  written: readonly WrittenTarget[],
   scope: TableRowScope,
   rowBinder: ExpressionBinder,
   errors: ErrorLocator,

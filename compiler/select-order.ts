@@ -26,7 +26,7 @@ import type * as ast from '../parser/ast.js';
 import { structuralKey } from '../parser/ast-children.js';
 import type { BoundExpression, ExpressionBinder } from './expressions.js';
 import type { Label, ProgramBuilder } from './program-builder.js';
-import type { BoundTarget } from './projection.js';
+import type { BoundTarget, WrittenTarget } from './projection.js';
 import type { RowLimit } from './select-limit.js';
 import type { ErrorLocator } from './sql-types.js';
 
@@ -39,12 +39,6 @@ interface SortKey {
   readonly bound: BoundExpression | undefined;
   readonly descending: boolean;
   readonly nullsFirst: boolean;
-}
-
-/** A select-list item as written, for matching ORDER BY items with it; `*` columns have no expression. */
-export interface WrittenTarget {
-  readonly name: string;
-  readonly expression: ast.Expression | undefined;
 }
 
 export class Sorter {
@@ -168,6 +162,6 @@ export function outputPosition(expression: ast.Expression, written: readonly Wri
     if (named.length === 1) return named[0];
   }
   const key = structuralKey(expression);
-  const alike = written.findIndex((target) => target.expression !== undefined && structuralKey(target.expression) === key);
+  const alike = written.findIndex((target) => structuralKey(target.expression) === key);
   return alike < 0 ? undefined : alike;
 }
