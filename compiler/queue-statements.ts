@@ -776,15 +776,7 @@ function emitDepth(b: ProgramBuilder, words: QueueWords): void {
   b.br(batches);
   b.end(batches);
   b.end(counted);
-  emitCountWords(b, words, 'c', h, total, (claim) => {
-    // A final claim at or above head is a message done.
-    b.emit('local.get', claim);
-    b.emit('row.decode', claimWidth);
-    b.emit('row.get', claimFields.state);
-    b.emit('const', b.sqlConstant(ClaimState.leased));
-    b.emit('sql.ne');
-    b.emit('sql.is_true');
-  }, -1n);
+  emitSubtractFinalClaims(b, words, h, total);
   emitCountLeasesBelow(b, words, h, total);
   b.emit('row.new', 1);
   b.emit('local.get', total);
@@ -793,21 +785,23 @@ function emitDepth(b: ProgramBuilder, words: QueueWords): void {
   b.emit('row.emit');
 }
 
-/** total += step for each word of `prefix` from sequence `from` on whose test (i32, over the word in a bytes local) holds. */
-function emitCountWords(b: ProgramBuilder, words: QueueWords, prefix: 'c', from: number, total: number, test: (word: number) => void, step: bigint): void {
-  const word = b.local('bytes');
-  const scan = words.emitScan(prefix, { from }, 'from head');
+/** total -= the final claims ('D', 'A') from head on: those messages are done. */
+function emitSubtractFinalClaims(b: ProgramBuilder, words: QueueWords, h: number, total: number): void {
+  const scan = words.emitScan('c', { from: h }, 'from head');
   emitEachWord(b, scan, () => {
     b.emit('local.get', scan);
     b.emit('scan.value');
-    b.emit('local.set', word);
-    test(word);
-    const counts = b.ifThen();
+    b.emit('row.decode', claimWidth);
+    b.emit('row.get', claimFields.state);
+    b.emit('const', b.sqlConstant(ClaimState.leased));
+    b.emit('sql.ne');
+    b.emit('sql.is_true');
+    const final = b.ifThen();
     b.emit('local.get', total);
-    b.emit('i64.const', step);
-    b.emit('i64.add');
+    b.emit('i64.const', 1n);
+    b.emit('i64.sub');
     b.emit('local.set', total);
-    b.end(counts);
+    b.end(final);
   });
 }
 
