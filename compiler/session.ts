@@ -379,7 +379,7 @@ export class SqlSession {
 /** CREATE QUEUE's WITH (...) over the defaults: each setting once (42601), known (42704) and in range (22023). */
 function queueSettingsOf(statement: ast.CreateQueueStatement, sql: string): QueueSettings {
   const errors = new ErrorLocator(sql);
-  const settings: Record<string, number> = { ...queueSettingsDefault };
+  const settings: { -readonly [Key in keyof QueueSettings]: number } = { ...queueSettingsDefault };
   const seen = new Set<string>();
   for (const setting of statement.settings) {
     if (seen.has(setting.name)) throw errors.at(setting.location, '42601', `setting "${setting.name}" specified more than once`);
@@ -391,7 +391,7 @@ function queueSettingsOf(statement: ast.CreateQueueStatement, sql: string): Queu
       throw errors.wrap(setting.location, error);
     }
   }
-  return settings as unknown as QueueSettings;
+  return settings;
 }
 
 /** A query text parsed for one execute only (the statement cache is off). */
