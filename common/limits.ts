@@ -20,8 +20,8 @@ export const sortKeyBytesMax = 1024;
 /** A linear-memory segment file. */
 export const segmentBytesMaxDefault = 32 * 1024 * 1024;
 
-/** Writes committed in one rnd-store transaction (group commit). */
-export const groupCommitOpsMax = 1024;
+/** Bytes of lnr records the local memory keeps in its cache of recently appended and read records. */
+export const recordCacheBytesMax = 32 * 1024 * 1024;
 
 /** Words one scan call returns at most. */
 export const scanWordsMax = 10_000;

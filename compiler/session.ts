@@ -146,7 +146,13 @@ export class SqlSession {
     const results: StatementResult[] = [];
     this.lastRuns = [];
     for (let index = 0; index < text.statements.length; index++) {
-      results.push(await this.executeStatement(text, index, sql, params, declared, options.signal));
+      try {
+        results.push(await this.executeStatement(text, index, sql, params, declared, options.signal));
+      } finally {
+        // What the statement saw (rows, a lost COMPARE&SWAP, "already exists") may be another
+        // caller's write still in flight: the answer waits until that is durable (store/memory.ts).
+        await this.memory.durable();
+      }
     }
     return results;
   }

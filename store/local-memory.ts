@@ -12,6 +12,8 @@
 import { mkdirSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LRUCache } from 'lru-cache';
+import { recordCacheBytesMax } from '../common/limits.js';
 import { SqlError, SqlState } from '../common/sql-error.js';
 import type { WordAddress } from './key.js';
 import { SegmentLog, type SegmentLogOptions } from './lnr/segment-log.js';
@@ -31,6 +33,13 @@ export class LocalMemory implements Memory {
   readonly store: RndStore;
   /** Open logs by directory; a promise, so concurrent first uses open a log once. */
   private readonly logs = new Map<string, Promise<SegmentLog>>();
+  /**
+   * Records recently appended or read, by recordKey: consumers read what producers
+   * just appended, and every message of a batch reads the batch's record, so most reads are
+   * answered from here without touching the segment files.
+   */
+  private readonly logsDropped = new Map<string, number>();
+  private readonly records = new LRUCache<string, Buffer>({ maxSize: recordCacheBytesMax, sizeCalculation: (payload) => payload.byteLength || 1 });
   private closed = false;
 
   constructor(
@@ -74,19 +83,29 @@ export class LocalMemory implements Memory {
     return this.store.delete(address);
   }
 
+  durable(): Promise<void> {
+    return this.store.durable();
+  }
+
   async append(log: LogAddress, payload: Uint8Array): Promise<number> {
     const appended = await (await this.log(log)).append([payload]);
+    this.remember(log, appended.firstSequence, Buffer.from(payload));
     return appended.firstSequence;
   }
 
   async readRecord(log: LogAddress, record: number): Promise<Uint8Array | undefined> {
     const opened = await this.log(log);
     if (!Number.isSafeInteger(record) || record < opened.firstSequence || record >= opened.nextSequence) return undefined;
-    const [found] = await opened.read(record, { recordsMax: 1 }); // the first record comes whatever its size
-    return found?.sequence === record ? Buffer.from(found.payload) : undefined;
+    const cached = this.records.get(this.recordKey(log, record));
+    if (cached !== undefined) return cached;
+    // bytesMax 1: read just this record (the first record comes whatever its size), not a default-sized chunk.
+    const [found] = await opened.read(record, { recordsMax: 1, bytesMax: 1 });
+    if (found?.sequence !== record) return undefined;
+    return this.remember(log, record, Buffer.from(found.payload));
   }
 
   async dropRecordsBefore(log: LogAddress, record: number): Promise<number> {
+    // Cached records below the log's new first sequence stay until evicted: readRecord checks the bound first.
     return (await this.log(log)).dropSegmentsBefore(record);
   }
 
@@ -94,6 +113,7 @@ export class LocalMemory implements Memory {
     const directory = this.logDirectory(log);
     const opened = this.logs.get(directory);
     this.logs.delete(directory);
+    this.logsDropped.set(directory, (this.logsDropped.get(directory) ?? 0) + 1); // a new log there numbers from 0 again
     if (opened !== undefined) await (await opened).close();
     const existed = opened !== undefined || (await directoryExists(directory));
     await rm(directory, { recursive: true, force: true });
@@ -107,6 +127,18 @@ export class LocalMemory implements Memory {
     this.logs.clear();
     await Promise.all(logs.map(async (log) => (await log).close()));
     await this.store.close();
+  }
+
+  /** Caches a record's payload (callers get the cached buffer: records are immutable, nobody writes to it). */
+  private remember(log: LogAddress, record: number, payload: Buffer): Buffer {
+    this.records.set(this.recordKey(log, record), payload);
+    return payload;
+  }
+
+  /** The cache key: the log's directory, how many times a log there was dropped, the record. */
+  private recordKey(log: LogAddress, record: number): string {
+    const directory = this.logDirectory(log);
+    return `${directory}\n${this.logsDropped.get(directory) ?? 0}\n${record}`;
   }
 
   private log(log: LogAddress): Promise<SegmentLog> {

@@ -10,7 +10,8 @@
  *
  * Contract for every implementation:
  * - Each operation on one word is atomic and linearizable.
- * - A write or delete resolves only once it is durable; a rejected promise means
+ * - A write or delete resolves only once it is durable (and a value read before then is
+ *   covered by `durable()`); a rejected promise means
  *   the operation may or may not have happened only where the implementation says
  *   so (the cluster's "outcome unknown"); the local memory rejects only when
  *   nothing was written.
@@ -55,6 +56,15 @@ export interface Memory {
 
   /** Deletes a whole log (DROP QUEUE); resolves whether there was one. */
   dropLog(log: LogAddress): Promise<boolean>;
+
+  /**
+   * Resolves once every value shown so far is durable. Reads and failed COMPARE&SWAPs may
+   * show a write that is decided but not yet durable (the local memory decides each write when
+   * it is submitted and makes a group of them durable together, so racers learn at once who
+   * won); whoever passes what it read on to a client awaits this first, so nothing a client
+   * hears can be undone by a crash. Rejects when such a write failed to become durable.
+   */
+  durable(): Promise<void>;
 }
 
 /** The linear memory of one lnr resource (a queue's log): `account/resource/lnr`. */

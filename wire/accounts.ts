@@ -94,6 +94,7 @@ export class Accounts {
       return undefined; // not even a valid name: unknown, answered like any unknown user
     }
     const word = await this.memory.load(address);
+    await this.memory.durable(); // a login must not rest on an account a crash could still undo
     return word === undefined ? undefined : decodeAccount(name, word.value);
   }
 

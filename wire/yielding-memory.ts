@@ -69,4 +69,8 @@ export class YieldingMemory implements Memory {
     await this.turn();
     return this.inner.dropLog(log);
   }
+
+  durable(): Promise<void> {
+    return this.inner.durable();
+  }
 }

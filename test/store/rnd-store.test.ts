@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { wordBytesMax } from '../../common/limits.js';
 import { sortKeyBytes, wordAddress, type KeyValue, type WordAddress } from '../../store/key.js';
 import { LocalMemory, rndStoreFileName } from '../../store/local-memory.js';
-import type { ScanCursor, SortKeyRangeScan } from '../../store/memory.js';
+import type { ScanCursor, ScanPage, SortKeyRangeScan } from '../../store/memory.js';
 import { RndStore } from '../../store/rnd-store.js';
 import { sqlstateOf, temporaryDirectoryPerTest } from './helpers.js';
 
@@ -203,9 +203,14 @@ describe('rnd store durability and integrity', () => {
   const directory = temporaryDirectoryPerTest('rnd-durable');
   const file = () => join(directory(), rndStoreFileName);
 
-  it('runs WAL with synchronous=FULL', async () => {
+  it('runs WAL, and acknowledges a write only after an fdatasync of the WAL that follows its commit', async () => {
     const store = RndStore.open(file());
-    expect(store.durabilitySettings()).toEqual({ journalMode: 'wal', synchronous: 'full' });
+    // NORMAL: the commit itself does not sync; the store syncs the WAL before answering.
+    expect(store.durabilitySettings()).toEqual({ journalMode: 'wal', synchronous: 'normal' });
+    const syncsWhenAnswered = store.write(address('synced'), bytes('v')).then(() => store.stats.syncs);
+    expect(store.stats.syncs).toBe(0);
+    expect(await syncsWhenAnswered).toBe(1);
+    expect(store.stats).toMatchObject({ transactions: 1, operations: 1, syncs: 1 });
     await store.close();
   });
 
@@ -304,6 +309,132 @@ describe('rnd store against a model', () => {
         await memory.close();
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+/**
+ * Writes are decided when submitted and acknowledged when synced; reads see them meanwhile
+ * (store/rnd-store.ts). These tests look inside that window: before the batch commits, after
+ * it commits and before its sync, and after.
+ */
+describe('rnd store writes in flight', () => {
+  const directory = temporaryDirectoryPerTest('rnd-in-flight');
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it('lets racers for one slot learn at once who won, so all of them claim a slot in one commit', async () => {
+    const memory = LocalMemory.open(directory());
+    const before = { ...memory.store.stats };
+    const claim = async (racer: number): Promise<number> => {
+      for (let slot = 0; ; slot++) {
+        const result = await memory.cas(address('slots', BigInt(slot)), null, bytes(`racer${racer}`));
+        if (result.applied) return slot;
+        expect(result.current).not.toBeNull(); // lost to a write still in flight, and told its value
+      }
+    };
+    const slots = await Promise.all(Array.from({ length: 8 }, (_, racer) => claim(racer)));
+    expect([...slots].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(memory.store.stats.transactions - before.transactions).toBe(1);
+    expect(memory.store.stats.syncs - before.syncs).toBe(1);
+    await memory.close();
+  });
+
+  it('holds durable() back only for a caller that saw a value not yet synced', async () => {
+    const memory = LocalMemory.open(directory());
+    const write = memory.write(address('pending'), bytes('v'));
+    // Nothing read from the batch yet: nothing to wait for.
+    await memory.durable();
+    expect(memory.store.stats.syncs).toBe(0);
+    expect((await memory.load(address('pending')))?.value.toString()).toBe('v');
+    await memory.durable();
+    expect(memory.store.stats.syncs).toBe(1);
+    await write;
+    await memory.close();
+  });
+
+  it('counts a value committed but not yet synced as not durable', async () => {
+    const memory = LocalMemory.open(directory());
+    const write = memory.write(address('committed'), bytes('v'));
+    await nextTurn(); // the batch commits in this turn, before us; its fdatasync is then in flight
+    expect(memory.store.stats).toMatchObject({ transactions: 1, syncs: 0 });
+    const seen = await memory.scan({ kind: 'sortKeyRange', address: address('committed'), limit: 5 });
+    expect(seen.words.map((word) => word.value.toString())).toEqual(['v']);
+    await memory.durable();
+    expect(memory.store.stats.syncs).toBe(1);
+    await write;
+    await memory.close();
+  });
+
+  it('agrees with a model applied in submission order, reads and scans included, and keeps it across reopen', async () => {
+    const slot = fc.integer({ min: 0, max: 7 });
+    const value = fc.option(fc.uint8Array({ minLength: 1, maxLength: 6 }), { nil: null });
+    const operation = fc.oneof(
+      fc.record({ kind: fc.constant('write' as const), slot, value: fc.uint8Array({ minLength: 1, maxLength: 6 }) }),
+      fc.record({ kind: fc.constant('cas' as const), slot, expected: value, next: value }),
+      fc.record({ kind: fc.constant('delete' as const), slot }),
+      fc.record({ kind: fc.constant('load' as const), slot }),
+      fc.record({ kind: fc.constant('scan' as const), limit: fc.integer({ min: 1, max: 4 }), reverse: fc.boolean() }),
+      fc.record({ kind: fc.constant('resourceScan' as const), limit: fc.integer({ min: 1, max: 4 }) }),
+      fc.constantFrom({ kind: 'turn' as const }, { kind: 'settle' as const }),
+    );
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(operation, { maxLength: 40 }), async (operations) => {
+        const resource = `flight${run++}`;
+        const at = (index: number) => address('p', BigInt(index), resource);
+        const model = new Map<number, Buffer>();
+        const modelWords = (reverse: boolean) => [...model.entries()].sort(([a], [b]) => (reverse ? b - a : a - b)).map(([, v]) => v.toString('hex'));
+        const hex = (page: ScanPage) => page.words.map((word) => word.value.toString('hex'));
+        const memory = LocalMemory.open(directory());
+        const inFlight: Promise<unknown>[] = [];
+        for (const op of operations) {
+          if (op.kind === 'write') {
+            inFlight.push(memory.write(at(op.slot), op.value));
+            model.set(op.slot, Buffer.from(op.value));
+          } else if (op.kind === 'delete') {
+            const existed = model.delete(op.slot);
+            inFlight.push(memory.delete(at(op.slot)).then((result) => expect(result).toBe(existed)));
+          } else if (op.kind === 'cas') {
+            const current = model.get(op.slot) ?? null;
+            const matches = op.expected === null ? current === null : current !== null && current.equals(op.expected);
+            if (matches) op.next === null ? model.delete(op.slot) : model.set(op.slot, Buffer.from(op.next));
+            inFlight.push(
+              memory.cas(at(op.slot), op.expected, op.next).then((result) => {
+                expect(result.applied).toBe(matches);
+                if (!result.applied) expect(result.current).toEqual(current);
+              }),
+            );
+          } else if (op.kind === 'load') {
+            expect((await memory.load(at(op.slot)))?.value ?? null).toEqual(model.get(op.slot) ?? null);
+          } else if (op.kind === 'scan' || op.kind === 'resourceScan') {
+            const seen: string[] = [];
+            let after: ScanCursor | undefined;
+            for (let page = 0; page < 20; page++) {
+              const result = await memory.scan(
+                op.kind === 'scan'
+                  ? { kind: 'sortKeyRange', address: at(0), limit: op.limit, reverse: op.reverse, after }
+                  : { kind: 'resource', account: 'acme', resource, resourceType: 'rnd', limit: op.limit, after },
+              );
+              expect(result.words.length).toBeLessThanOrEqual(op.limit);
+              seen.push(...hex(result));
+              after = result.next;
+              if (!after) break;
+            }
+            expect(seen).toEqual(modelWords(op.kind === 'scan' && op.reverse));
+          } else if (op.kind === 'turn') {
+            await nextTurn();
+          } else {
+            await Promise.all(inFlight.splice(0));
+          }
+        }
+        await Promise.all(inFlight);
+        await memory.close();
+        const reopened = LocalMemory.open(directory());
+        const stored = await reopened.scan({ kind: 'sortKeyRange', address: at(0), limit: 100 });
+        expect(hex(stored)).toEqual(modelWords(false));
+        await reopened.close();
+      }),
+      { numRuns: 150 },
     );
   });
 });

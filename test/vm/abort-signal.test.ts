@@ -29,6 +29,7 @@ function contendedMemory(onCas: (attempt: number) => void): Memory {
     readRecord: unused,
     dropRecordsBefore: unused,
     dropLog: unused,
+    durable: async () => {},
   };
 }
 

@@ -56,6 +56,7 @@ class GatedMemory {
       readRecord: (log, record) => inner.readRecord(log, record),
       dropRecordsBefore: (log, record) => inner.dropRecordsBefore(log, record),
       dropLog: (log) => inner.dropLog(log),
+      durable: () => inner.durable(),
       scan: async (request: ScanRequest): Promise<ScanPage> => {
         const gate = this.gate;
         if (gate !== undefined) {
