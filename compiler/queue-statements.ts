@@ -8,20 +8,20 @@
  *
  *     row.new k  <bi, NOT NULL, at most body_bytes_max> row.set i ...  row.encode
  *     lnr.append #q  local.set record                         ; APPEND: the bodies, durable
- *     sql.now  local.set at     LOAD tail → s
+ *     sql.now  local.set at     SCAN b/* backwards, limit 1 → s := its start + count (0 if none)
  *     block claimed  loop claim
  *       b/<s>  bytes.null  [s, k, at, record] row.encode  mem.cas   ; claim [s, s+k)
  *       local.set current  br_if claimed
  *       s += current.count  br claim                           ; taken: past that batch
  *     end end
- *     COMPARE&SWAP tail forward to s + k
  *     per message: [RETURNING]  result.add_count
  *
  * DEQUEUE FROM q [LIMIT n] and READ FROM q [LIMIT n] [VISIBILITY v]:
  *
  *     [READ: SCAN l/*: each lease whose time is up, while c/<m> still says 'L'
  *            → CAS to a new lease, read_count + 1, emit]
- *     LOAD head → h   m := h   find the batch of m (else done)
+ *     LOAD head → h   SCAN c/* backwards, limit 1 → m := max(h, its id + 1)
+ *     find the batch of m (else done)
  *     block done  loop take  block next
  *       cover m (else done)
  *       c/<m>  bytes.null  [m, 'D' | 'L']  mem.cas  drop  i32.eqz  br_if next   ; someone else's
@@ -91,7 +91,7 @@ export function compileEnqueue(statement: ast.EnqueueStatement, queue: QueueDefi
   b.local('row');
   emitCatalogCheck(b, queue, options.account);
   const words = new QueueWords(b, queue, options.account);
-  const [record, at, tailWord, start, current] = [b.local('i64'), b.local('sql'), b.local('bytes'), b.local('i64'), b.local('bytes')];
+  const [record, at, start, current] = [b.local('i64'), b.local('sql'), b.local('i64'), b.local('bytes')];
   const [bodyRow, batchPointer] = [b.local('row'), b.local('ptr')];
   const k = bodies.length;
 
@@ -111,7 +111,7 @@ export function compileEnqueue(statement: ast.EnqueueStatement, queue: QueueDefi
   b.emit('local.set', record);
   b.emit('sql.now');
   b.emit('local.set', at);
-  words.emitLoadCounter('tail', tailWord, start);
+  emitEndOfLastBatch(b, words, start);
 
   const claimed = b.block();
   const claim = b.loop();
@@ -144,17 +144,6 @@ export function compileEnqueue(statement: ast.EnqueueStatement, queue: QueueDefi
   b.end(claim);
   b.end(claimed);
 
-  const next = b.local('i64');
-  b.emit('local.get', start);
-  b.emit('i64.const', BigInt(k));
-  b.emit('i64.add');
-  b.emit('local.set', next);
-  emitCrossed(b, start, next, hintIntervalMessages);
-  const crossed = b.ifThen();
-  b.comment(`the batch crossed a multiple of ${hintIntervalMessages}: move the tail hint`);
-  words.emitAdvanceCounter('tail', tailWord, next);
-  b.emit('drop');
-  b.end(crossed);
 
   if (returning !== null) emitReturning(b, returning, { bodyRow, start, at, messageRow }, k);
   b.emit('i32.const', k);
@@ -263,8 +252,7 @@ export function compileTake(statement: ast.DequeueStatement | ast.ReadStatement,
 
   const [headWord, h, m, claimPointer] = [b.local('bytes'), b.local('i64'), b.local('i64'), b.local('ptr')];
   words.emitLoadCounter('head', headWord, h);
-  b.emit('local.get', h);
-  b.emit('local.set', m);
+  emitAfterLastClaim(b, words, h, m);
   const walked = b.block();
   walk.emitFind(m, walked);
   const take = b.loop();
@@ -366,9 +354,62 @@ function emitMessageRow(b: ProgramBuilder, m: number, walk: MessageWalk, readCou
 }
 
 /**
- * The tail and head hints move when they cross a multiple of this many messages, not on
- * every statement: a COMPARE&SWAP waits for a durable commit, while a walk from an older
- * hint costs a LOAD per message it passes.
+ * s := where the last published batch ends (0 for an empty queue): the next batch goes there,
+ * and it sees the batches of other producers still committing, so racers rarely collide.
+ */
+function emitEndOfLastBatch(b: ProgramBuilder, words: QueueWords, start: number): void {
+  const batch = b.local('row');
+  words.emitLast(
+    'b',
+    'the last batch, where the next one goes',
+    () => {
+      b.emit('local.tee', batch);
+      b.emit('row.get', batchFields.start);
+      b.emit('sql.to_i64');
+      b.emit('local.get', batch);
+      b.emit('row.get', batchFields.count);
+      b.emit('sql.to_i64');
+      b.emit('i64.add');
+    },
+    () => {
+      b.emit('i64.const', 0n);
+      b.comment('no batch yet: 0');
+    },
+  );
+  b.emit('local.set', start);
+}
+
+/**
+ * m := the message after the last claim word, or head when that is further on. Consumers claim
+ * the first unclaimed message from where they start and never skip one, so every message
+ * below the last claim is claimed: starting there saves walking from the head hint.
+ */
+function emitAfterLastClaim(b: ProgramBuilder, words: QueueWords, h: number, m: number): void {
+  words.emitLast(
+    'c',
+    'the last claimed message',
+    () => {
+      b.emit('row.get', claimFields.id);
+      b.emit('sql.to_i64');
+      b.emit('i64.const', 1n);
+      b.emit('i64.add');
+    },
+    () => b.emit('local.get', h),
+  );
+  b.emit('local.tee', m);
+  b.emit('local.get', h);
+  b.emit('local.get', m);
+  b.emit('local.get', h);
+  b.emit('i64.gt_s');
+  b.emit('select');
+  b.comment('not behind head');
+  b.emit('local.set', m);
+}
+
+/**
+ * The head hint moves when it crosses a multiple of this many messages, not on every
+ * statement: a COMPARE&SWAP waits for a durable commit. (Takes start after the last claim,
+ * so the hint serves peeks, depth and retention.)
  */
 export const hintIntervalMessages = 32n;
 

@@ -2,7 +2,6 @@
  * The words of one queue as programs address and encode them (docs/queues.md,
  * "Words"), so that every queue statement's compiler speaks of them one way:
  *
- *     account/q/rnd/tail      [next int8]                          hint
  *     account/q/rnd/head      [next int8]                          hint
  *     account/q/rnd/b/<s>     [start, count int8, enqueued_at, record int8]   batch
  *     account/q/rnd/c/<m>     [id int8, state text]                         claim (kept)
@@ -50,8 +49,8 @@ export class QueueWords {
     return [escapeComponent(this.account), escapeComponent(this.queue.name), 'rnd', ...parts].join('/');
   }
 
-  /** Pushes the address of the tail or head word. */
-  emitCounterAddress(name: 'tail' | 'head'): void {
+  /** Pushes the address of the head word. */
+  emitCounterAddress(name: 'head'): void {
     this.b.emit('const', this.b.sqlConstant(name));
     this.b.emit('ptr.make', this.resource, 0);
     this.b.comment(this.key(name));
@@ -89,8 +88,36 @@ export class QueueWords {
     return scan;
   }
 
+  /**
+   * The last b/ or c/ word (a reverse SCAN with limit 1) into an i64: `found` gets its value
+   * decoded on the stack, `none` runs when there is no such word; each leaves the i64. Batch
+   * and claim words are never deleted, so the last one marks where the queue's published or
+   * claimed messages end.
+   */
+  emitLast(prefix: 'b' | 'c', what: string, found: () => void, none: () => void): void {
+    const b = this.b;
+    const scan = b.local('scan');
+    b.emit('const', b.sqlConstant(prefix));
+    b.emit('ptr.make', this.resource, 0);
+    b.emit('sql.null');
+    b.emit('sql.null');
+    b.emit('i32.const', 1);
+    b.emit('mem.scan_range', 16);
+    b.comment(`SCAN ${this.key(prefix)} backwards, limit 1: ${what}`);
+    b.emit('local.tee', scan);
+    b.emit('scan.next');
+    const last = b.ifThen('i64');
+    b.emit('local.get', scan);
+    b.emit('scan.value');
+    b.emit('row.decode', prefix === 'b' ? batchWidth : claimWidth);
+    found();
+    b.otherwise(last);
+    none();
+    b.end(last);
+  }
+
   /** LOAD of a counter: its word into `word` (for the CAS that moves it), its value (0 when absent) into `value`. */
-  emitLoadCounter(name: 'tail' | 'head', word: number, value: number): void {
+  emitLoadCounter(name: 'head', word: number, value: number): void {
     const b = this.b;
     this.emitCounterAddress(name);
     b.emit('mem.load');
@@ -113,7 +140,7 @@ export class QueueWords {
    * Moves a counter forward to the i64 in `next` with one COMPARE&SWAP from the word
    * last loaded; losing the race is fine (it is a hint). Leaves the i32 "applied".
    */
-  emitAdvanceCounter(name: 'tail' | 'head', word: number, next: number): void {
+  emitAdvanceCounter(name: 'head', word: number, next: number): void {
     const b = this.b;
     this.emitCounterAddress(name);
     b.emit('local.get', word);

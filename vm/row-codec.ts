@@ -379,10 +379,23 @@ export function decodeRow(bytes: Uint8Array, fieldCount: number): SqlValue[] {
 /**
  * The row that word bytes encode, with however many fields they say (row.decode_all):
  * the count is part of the encoding. Anything malformed traps XX001 data_corrupted.
+ *
+ * Remembered by the bytes object: a queue's batch record holds up to thousands of bodies
+ * and every message taken from it decodes it, from the same cached buffer (the local
+ * memory's record cache), so each one costs a copy of the field array, not a decode. The
+ * memory never changes bytes it handed out; a caller gets its own array, since row.set
+ * changes rows in place.
  */
 export function decodeRowAllFields(bytes: Uint8Array): SqlValue[] {
-  return decodeFields(bytes, undefined);
+  let fields = decodedRows.get(bytes);
+  if (fields === undefined) {
+    fields = decodeFields(bytes, undefined);
+    decodedRows.set(bytes, fields);
+  }
+  return fields.slice();
 }
+
+const decodedRows = new WeakMap<Uint8Array, readonly SqlValue[]>();
 
 /** Decodes a row; `fieldCount` undefined accepts any count the encoding carries. */
 function decodeFields(bytes: Uint8Array, fieldCount: number | undefined): SqlValue[] {
