@@ -4,9 +4,10 @@
  *
  *   npm run bench:queues      (BENCH_SECONDS=3 per measurement, BENCH_ROUNDS=3, BENCH_MB=256)
  *
- * dmachine: the real WireServer in this process on an ephemeral port over a
- * LocalMemory in a temporary directory, `CREATE QUEUE bench`; every statement is a
- * named prepared statement (extended protocol, parsed once per connection):
+ * dmachine: `dmachine start` as its own process (as PostgreSQL's server is its own
+ * processes, so neither shares a CPU thread with the 8 clients in this one), data in a
+ * temporary directory, `CREATE QUEUE bench`; every statement is a named prepared
+ * statement (extended protocol, parsed once per connection):
  *
  *   enqueue only     ENQUEUE INTO bench VALUES ($1)                  1 message per statement
  *   dequeue only     DEQUEUE FROM bench                              1 per statement, queue pre-filled
@@ -37,9 +38,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { LocalMemory } from '../store/local-memory.js';
+import { startServer } from '../test/dmachine-process.js';
 import { startPostgres, type PostgresServer } from '../test/postgres-server.js';
-import { WireServer } from '../wire/server.js';
 import { formatRate, writeSequentialFile } from './measure.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
@@ -203,15 +203,11 @@ function row(cells: string[], widths: number[]): string {
 async function main(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'dmachine-bench-queues-'));
   let postgres: PostgresServer | undefined;
-  let memory: LocalMemory | undefined;
-  let server: WireServer | undefined;
+  let server: ReturnType<typeof startServer> | undefined;
   const clients: pg.Client[] = [];
   try {
-    memory = LocalMemory.open(join(directory, 'data'));
-    server = new WireServer({ memory, host: '127.0.0.1', port: 0 });
-    await server.accounts.bootstrapAdmin('admin', 'admin');
-    const port = await server.listen();
-    const dmClients = await connectAll({ connectionString: `postgres://admin:admin@127.0.0.1:${port}/admin` });
+    server = startServer(['--port', '0', '--data', join(directory, 'data')], { cwd: directory });
+    const dmClients = await connectAll({ connectionString: await server.ready });
     clients.push(...dmClients);
     await dmClients[0]!.query('CREATE QUEUE bench');
 
@@ -270,8 +266,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all(clients.map((client) => client.end().catch(() => {})));
-    await server?.close();
-    await memory?.close();
+    server?.child.kill('SIGTERM');
+    await server?.exited;
     postgres?.stop();
     rmSync(directory, { recursive: true, force: true });
   }

@@ -224,6 +224,8 @@ export class Catalog {
       this.counters.misses++;
     }
     const bytes = (await this.memory.load(address))?.value ?? null;
+    // Statements compile against this definition: it must not be DDL a crash could still undo.
+    await this.memory.durable();
     const definition = bytes === null ? undefined : decodeRelation(bytes, describe(account, name));
     this.remember(address, bytes, definition);
     return readyOnly(definition);

@@ -120,7 +120,8 @@ export class SqlSession {
   lastRuns: ProgramRun[] = [];
 
   constructor(options: SqlSessionOptions) {
-    this.memory = options.memory;
+    // A handle of its own: a statement waits only for the writes in flight that it was shown.
+    this.memory = options.memory.session();
     this.account = options.account;
     this.catalog = options.catalog ?? new Catalog({ memory: options.memory });
     this.clock = options.clock ?? (() => performance.now());

@@ -18,7 +18,7 @@ import { SqlError, SqlState } from '../common/sql-error.js';
 import type { WordAddress } from './key.js';
 import { SegmentLog, type SegmentLogOptions } from './lnr/segment-log.js';
 import type { LogAddress, Memory, ScanPage, ScanRequest } from './memory.js';
-import { RndStore } from './rnd-store.js';
+import { Observation, RndStore } from './rnd-store.js';
 import type { CasResult, Word } from './word.js';
 
 export const rndStoreFileName = 'rnd.sqlite';
@@ -33,13 +33,16 @@ export class LocalMemory implements Memory {
   readonly store: RndStore;
   /** Open logs by directory; a promise, so concurrent first uses open a log once. */
   private readonly logs = new Map<string, Promise<SegmentLog>>();
+  /** How many times a log in a directory was dropped: part of the record cache's keys. */
+  private readonly logsDropped = new Map<string, number>();
   /**
    * Records recently appended or read, by recordKey: consumers read what producers
    * just appended, and every message of a batch reads the batch's record, so most reads are
    * answered from here without touching the segment files.
    */
-  private readonly logsDropped = new Map<string, number>();
   private readonly records = new LRUCache<string, Buffer>({ maxSize: recordCacheBytesMax, sizeCalculation: (payload) => payload.byteLength || 1 });
+  /** What was read through this handle before it was durable (each session() has its own). */
+  private observation = new Observation();
   private closed = false;
 
   constructor(
@@ -56,19 +59,32 @@ export class LocalMemory implements Memory {
     return new LocalMemory(RndStore.open(join(dataDirectory, rndStoreFileName)), join(dataDirectory, lnrDirectoryName), options);
   }
 
+  /**
+   * A handle for one client session: the same words and logs, with an observation of its own,
+   * so that its durable() waits only for what this session was shown. Close the memory, not a
+   * handle.
+   */
+  session(): Memory {
+    const handle = Object.create(this) as LocalMemory;
+    handle.observation = new Observation();
+    return handle;
+  }
+
   // Reads are synchronous underneath; `async` turns a thrown error into a rejection
   // so callers see one failure path.
 
   async load(address: WordAddress): Promise<Word | undefined> {
-    return this.store.load(address);
+    return this.store.load(address, this.observation);
   }
 
   async compare(address: WordAddress, expected: Uint8Array | null): Promise<boolean> {
-    return this.store.compare(address, expected);
+    return this.store.compare(address, expected, this.observation);
   }
 
   async scan(request: ScanRequest): Promise<ScanPage> {
-    return request.kind === 'sortKeyRange' ? this.store.scanSortKeys(request) : this.store.scanResource(request);
+    return request.kind === 'sortKeyRange'
+      ? this.store.scanSortKeys(request, this.observation)
+      : this.store.scanResource(request, this.observation);
   }
 
   async write(address: WordAddress, value: Uint8Array): Promise<void> {
@@ -76,7 +92,7 @@ export class LocalMemory implements Memory {
   }
 
   async cas(address: WordAddress, expected: Uint8Array | null, next: Uint8Array | null): Promise<CasResult> {
-    return this.store.cas(address, expected, next);
+    return this.store.cas(address, expected, next, this.observation);
   }
 
   async delete(address: WordAddress): Promise<boolean> {
@@ -84,7 +100,7 @@ export class LocalMemory implements Memory {
   }
 
   durable(): Promise<void> {
-    return this.store.durable();
+    return this.store.durable(this.observation);
   }
 
   async append(log: LogAddress, payload: Uint8Array): Promise<number> {

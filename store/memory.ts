@@ -58,13 +58,20 @@ export interface Memory {
   dropLog(log: LogAddress): Promise<boolean>;
 
   /**
-   * Resolves once every value shown so far is durable. Reads and failed COMPARE&SWAPs may
-   * show a write that is decided but not yet durable (the local memory decides each write when
-   * it is submitted and makes a group of them durable together, so racers learn at once who
-   * won); whoever passes what it read on to a client awaits this first, so nothing a client
-   * hears can be undone by a crash. Rejects when such a write failed to become durable.
+   * Resolves once every value shown through this handle is durable. Reads and failed
+   * COMPARE&SWAPs may show a write that is decided but not yet durable (the local memory
+   * decides each write when it is submitted and makes a group of them durable together, so
+   * racers learn at once who won); whoever passes what it read on to a client awaits this
+   * first, so nothing a client hears can be undone by a crash. Rejects when such a write
+   * failed to become durable.
    */
   durable(): Promise<void>;
+
+  /**
+   * A handle on the same memory for one client session, whose durable() covers only what was
+   * read through it, so one session does not wait for what another was shown.
+   */
+  session(): Memory;
 }
 
 /** The linear memory of one lnr resource (a queue's log): `account/resource/lnr`. */

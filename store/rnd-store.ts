@@ -119,6 +119,24 @@ class CommitBatch {
   }
 }
 
+/**
+ * What one reader has been shown that is not yet durable: the newest such batch (batches become
+ * durable in order, so it covers the older ones). Each client session reads through its own
+ * (LocalMemory.session()), so its statements wait only for what they saw.
+ */
+export class Observation {
+  private newest: CommitBatch | undefined;
+
+  saw(batch: CommitBatch): void {
+    if (this.newest === undefined || this.newest.sequence < batch.sequence) this.newest = batch;
+  }
+
+  /** Resolves once everything shown is durable; rejects if it could not be made durable. */
+  durable(): Promise<void> {
+    return this.newest?.durable() ?? Promise.resolve();
+  }
+}
+
 export interface GroupCommitStats {
   /** Transactions committed, one per group commit. */
   transactions: number;
@@ -142,8 +160,8 @@ export class RndStore {
   private syncing: Promise<void> | undefined;
   private walDescriptor: number | undefined;
   private batchesStarted = 0;
-  /** The newest batch a read has been served from: durable() waits for it. */
-  private lastObserved: CommitBatch | undefined;
+  /** What reads made without an Observation of their own were shown. */
+  private readonly sharedObservation = new Observation();
   /** A failed sync: the store may have lost acknowledged order, so it refuses all further work. */
   private broken: SqlError | undefined;
   private closing = false;
@@ -180,9 +198,9 @@ export class RndStore {
   // -------------------------------------------------------------------------
   // Reads: synchronous; they see every acknowledged write and the writes of the batch being collected.
 
-  load(address: WordAddress): Word | undefined {
+  load(address: WordAddress, observation = this.sharedObservation): Word | undefined {
     this.checkOpen();
-    const { value, version } = this.current(address, storedSortKeyBytes(address));
+    const { value, version } = this.current(address, storedSortKeyBytes(address), observation);
     return value === null ? undefined : { address, value, version };
   }
 
@@ -192,11 +210,11 @@ export class RndStore {
     return (this.db.prepare('SELECT count(*) AS n FROM words WHERE value IS NOT NULL').get() as { n: number }).n;
   }
 
-  compare(address: WordAddress, expected: Uint8Array | null): boolean {
-    return sameValue(this.load(address)?.value ?? null, expected);
+  compare(address: WordAddress, expected: Uint8Array | null, observation = this.sharedObservation): boolean {
+    return sameValue(this.load(address, observation)?.value ?? null, expected);
   }
 
-  scanSortKeys(request: SortKeyRangeScan): ScanPage {
+  scanSortKeys(request: SortKeyRangeScan, observation = this.sharedObservation): ScanPage {
     this.checkOpen();
     checkScanLimit(request.limit);
     const { lower, upper } = narrowByCursor(request);
@@ -207,10 +225,10 @@ export class RndStore {
     const rows = this.rangeStatement(lower, upper, reverse).all(...parameters, request.limit) as WordRow[];
     const inRange = (word: OverlayWord) =>
       word.address.pointer.equals(request.address.pointer) && withinBounds(word.sortKey, lower, upper);
-    return this.mergedPage(rows, request.limit, inRange, reverse ? -1 : 1);
+    return this.mergedPage(rows, request.limit, inRange, reverse ? -1 : 1, observation);
   }
 
-  scanResource(request: ResourceScan): ScanPage {
+  scanResource(request: ResourceScan, observation = this.sharedObservation): ScanPage {
     this.checkOpen();
     checkScanLimit(request.limit);
     const resource = [request.account, request.resource, request.resourceType];
@@ -223,16 +241,16 @@ export class RndStore {
       address.resource === request.resource &&
       address.resourceType === request.resourceType &&
       (after === undefined || compareWordOrder(address.pointer, sortKey, after.pointer, after.sortKeyBytes) > 0);
-    return this.mergedPage(rows as WordRow[], request.limit, inResource, 1);
+    return this.mergedPage(rows as WordRow[], request.limit, inResource, 1, observation);
   }
 
   /**
-   * Resolves once every value a read or a failed COMPARE&SWAP has shown is durable: at once
-   * unless one came from a batch not yet synced, else when that batch is (batches sync in
-   * order, so waiting for the newest one seen covers the others). Rejects when it failed.
+   * Resolves once every value the observation's reads and failed COMPARE&SWAPs were shown is
+   * durable: at once unless one came from a batch not yet synced, else when that batch is.
+   * Rejects when it could not be made durable.
    */
-  durable(): Promise<void> {
-    return this.lastObserved?.durable() ?? Promise.resolve();
+  durable(observation = this.sharedObservation): Promise<void> {
+    return observation.durable();
   }
 
   /**
@@ -240,14 +258,20 @@ export class RndStore {
    * committed but not synced is in the database already; its overlay is consulted so that the
    * read is known to have seen a value not yet durable.
    */
-  private current(address: WordAddress, sortKey: Buffer): { value: Buffer | null; version: number } {
+  private current(address: WordAddress, sortKey: Buffer, observation: Observation | undefined): { value: Buffer | null; version: number } {
     if (this.collecting !== undefined || this.unsynced.length > 0) {
       const key = overlayKey(address.pointer, sortKey);
       const collected = this.collecting?.overlay.get(key);
-      if (collected !== undefined) return this.observed(this.collecting!, collected);
+      if (collected !== undefined) {
+        observation?.saw(this.collecting!);
+        return collected;
+      }
       for (let index = this.unsynced.length - 1; index >= 0; index--) {
         const committed = this.unsynced[index]!.overlay.get(key);
-        if (committed !== undefined) return this.observed(this.unsynced[index]!, committed);
+        if (committed !== undefined) {
+          observation?.saw(this.unsynced[index]!);
+          return committed;
+        }
       }
     }
     const row = this.statements.load.get(address.pointer, sortKey) as WordRow | undefined;
@@ -256,17 +280,18 @@ export class RndStore {
     return row;
   }
 
-  private observed<T>(batch: CommitBatch, value: T): T {
-    if (this.lastObserved === undefined || this.lastObserved.sequence < batch.sequence) this.lastObserved = batch;
-    return value;
-  }
-
   /**
    * A page of committed rows with the batch's words laid over it: overlay words replace or
    * delete rows and add words the rows do not have, up to the page's last row when the page is
    * full (the words past it belong to the next page). `direction` 1 is ascending key order.
    */
-  private mergedPage(rows: WordRow[], limit: number, selects: (word: OverlayWord) => boolean, direction: 1 | -1): ScanPage {
+  private mergedPage(
+    rows: WordRow[],
+    limit: number,
+    selects: (word: OverlayWord) => boolean,
+    direction: 1 | -1,
+    observation: Observation,
+  ): ScanPage {
     const committed = pageOf(rows, limit);
     const last = committed.next;
     const onPage = (word: OverlayWord) =>
@@ -276,7 +301,7 @@ export class RndStore {
     for (const batch of this.unsynced) {
       for (const word of batch.overlay.values()) {
         if (onPage(word)) {
-          this.observed(batch, word);
+          observation.saw(batch);
           break;
         }
       }
@@ -285,7 +310,7 @@ export class RndStore {
     if (batch === undefined || batch.overlay.size === 0) return committed;
     const overlaid = [...batch.overlay.values()].filter(onPage);
     if (overlaid.length === 0) return committed;
-    this.observed(batch, undefined);
+    observation.saw(batch);
     const byKey = new Map<string, Word & { sortKey: Buffer }>();
     rows.forEach((row, index) => byKey.set(overlayKey(row.pointer, row.sort_key), { ...committed.words[index]!, sortKey: row.sort_key }));
     for (const word of overlaid) {
@@ -313,21 +338,22 @@ export class RndStore {
     return this.submit(this.change(address, sortKey, toBuffer(value)), undefined) as Promise<void>;
   }
 
-  cas(address: WordAddress, expected: Uint8Array | null, next: Uint8Array | null): Promise<CasResult> {
+  cas(address: WordAddress, expected: Uint8Array | null, next: Uint8Array | null, observation = this.sharedObservation): Promise<CasResult> {
     this.checkOpen();
     if (next !== null) checkWordSize(next);
     const sortKey = storedSortKeyBytes(address);
-    const { value: current } = this.current(address, sortKey);
+    const { value: current } = this.current(address, sortKey, observation);
     // A failed compare changes nothing: it answers now (what it saw is covered by durable()).
     if (!sameValue(current, expected)) return Promise.resolve({ applied: false, current });
     const change = sameValue(current, next) ? undefined : this.change(address, sortKey, toBufferOrNull(next));
     return this.submit(change, { applied: true }) as Promise<CasResult>;
   }
 
+  /** Resolves whether there was a word; like every write, once the deletion is durable. */
   delete(address: WordAddress): Promise<boolean> {
     this.checkOpen();
     const sortKey = storedSortKeyBytes(address);
-    const existed = this.current(address, sortKey).value !== null;
+    const existed = this.current(address, sortKey, undefined).value !== null; // answered once durable: nothing to observe
     return this.submit(existed ? this.change(address, sortKey, null) : undefined, existed) as Promise<boolean>;
   }
 
@@ -344,7 +370,8 @@ export class RndStore {
 
   /** The overlay word a write leaves: the value, one version on from the word as it stands. */
   private change(address: WordAddress, sortKey: Buffer, value: Buffer | null): OverlayWord {
-    return { address, sortKey, value, version: this.current(address, sortKey).version + 1 };
+    // The write is answered once durable, so what it was decided on needs no observation.
+    return { address, sortKey, value, version: this.current(address, sortKey, undefined).version + 1 };
   }
 
   /** Queues a decided write for the next group commit; its result is given once that is synced. */
@@ -402,7 +429,6 @@ export class RndStore {
         }
         this.unsynced.splice(0, batches.length);
         for (const batch of batches) batch.settle(this.broken);
-        if (this.broken === undefined && this.lastObserved !== undefined && batches.includes(this.lastObserved)) this.lastObserved = undefined;
         this.syncing = undefined;
         done();
         this.syncCommitted();

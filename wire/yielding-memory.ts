@@ -73,4 +73,8 @@ export class YieldingMemory implements Memory {
   durable(): Promise<void> {
     return this.inner.durable();
   }
+
+  session(): Memory {
+    return new YieldingMemory(this.inner.session());
+  }
 }

@@ -1,35 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { temporaryDirectoryPerTest } from '../store/helpers.js';
-import { typescriptNodeArguments } from '../typescript-child.js';
+import { startServer } from '../dmachine-process.js';
 import { runProgram } from '../wire/server-fixture.js';
 import { runCli } from './run-cli.js';
-
-const mainScript = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
-
-/** Starts `dmachine start ARGS` and resolves once it prints the psql line. */
-function startServer(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }) {
-  const child = spawn(process.execPath, typescriptNodeArguments(mainScript, 'start', ...args), {
-    cwd: options.cwd,
-    env: { ...process.env, DMACHINE_ADMIN_PASSWORD: '', ...options.env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const ready = new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /^ {2}psql (\S+)$/m.exec(stdout);
-      if (match) resolve(match[1]!);
-    });
-    void exited.then(() => reject(new Error(`dmachine start exited early: ${stdout}${stderr}`)));
-  });
-  return { child, ready, exited, output: () => stdout, errors: () => stderr };
-}
 
 describe('dmachine start', () => {
   const directory = temporaryDirectoryPerTest('start');

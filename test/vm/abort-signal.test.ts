@@ -30,6 +30,7 @@ function contendedMemory(onCas: (attempt: number) => void): Memory {
     dropRecordsBefore: unused,
     dropLog: unused,
     durable: async () => {},
+    session: unused,
   };
 }
 

@@ -46,7 +46,7 @@ class GatedMemory {
 
   memory(): Memory {
     const inner = this.inner;
-    return {
+    const gated: Memory = {
       load: (address) => inner.load(address),
       write: (address, value) => inner.write(address, value),
       compare: (address, expected) => inner.compare(address, expected),
@@ -57,6 +57,7 @@ class GatedMemory {
       dropRecordsBefore: (log, record) => inner.dropRecordsBefore(log, record),
       dropLog: (log) => inner.dropLog(log),
       durable: () => inner.durable(),
+      session: () => gated,
       scan: async (request: ScanRequest): Promise<ScanPage> => {
         const gate = this.gate;
         if (gate !== undefined) {
@@ -66,6 +67,7 @@ class GatedMemory {
         return inner.scan(request);
       },
     };
+    return gated;
   }
 }
 
