@@ -352,6 +352,20 @@ describe('rnd store writes in flight', () => {
     await memory.close();
   });
 
+  it('makes a session wait only for what it was shown itself', async () => {
+    const memory = LocalMemory.open(directory());
+    const [reader, bystander] = [memory.session(), memory.session()];
+    const write = memory.write(address('seen'), bytes('v'));
+    expect((await reader.load(address('seen')))?.value.toString()).toBe('v');
+    expect(await bystander.load(address('other'))).toBeUndefined();
+    await bystander.durable();
+    expect(memory.store.stats.syncs).toBe(0);
+    await reader.durable();
+    expect(memory.store.stats.syncs).toBe(1);
+    await write;
+    await memory.close();
+  });
+
   it('counts a value committed but not yet synced as not durable', async () => {
     const memory = LocalMemory.open(directory());
     const write = memory.write(address('committed'), bytes('v'));
