@@ -13,6 +13,11 @@ export interface QueueSettings {
   readonly visibilitySeconds: number;
   /** The largest body ENQUEUE accepts, in UTF-8 bytes (54000 past it). */
   readonly bodyBytesMax: number;
+  /**
+   * A batch whose bodies add up to at most this many bytes is staged in its batch word instead
+   * of an lnr record (docs/queues.md, "Staging"); 0 puts every batch in the log.
+   */
+  readonly stagedBytesMax: number;
 }
 
 export interface QueueDefinition {
@@ -31,16 +36,20 @@ export const queueBodyBytesMaxDefault = 64 * 1024;
 /** Leases longer than a day are a mistake more often than a need (SQS allows 12 hours). */
 export const queueVisibilitySecondsMax = 24 * 60 * 60;
 export const queueBodyBytesMaxHighest = segmentBytesMaxDefault / 4;
+/** Half a word: a staged batch's header and the bodies' own lengths always fit in the rest. */
+export const queueStagedBytesMaxHighest = wordBytesMax / 2;
 
 /** The settings CREATE QUEUE ... WITH (...) may name, with their bounds. */
 export const queueSettingBounds: Readonly<Record<string, { key: keyof QueueSettings; lowest: number; highest: number }>> = {
   visibility: { key: 'visibilitySeconds', lowest: 0, highest: queueVisibilitySecondsMax },
   body_bytes_max: { key: 'bodyBytesMax', lowest: 1, highest: queueBodyBytesMaxHighest },
+  staged_bytes_max: { key: 'stagedBytesMax', lowest: 0, highest: queueStagedBytesMaxHighest },
 };
 
 export const queueSettingsDefault: QueueSettings = Object.freeze({
   visibilitySeconds: queueVisibilitySecondsDefault,
   bodyBytesMax: queueBodyBytesMaxDefault,
+  stagedBytesMax: queueStagedBytesMaxHighest,
 });
 
 /** Checks a definition and returns it frozen. */
@@ -53,14 +62,21 @@ export function makeQueueDefinition(input: QueueDefinition): QueueDefinition {
   if (input.state !== 'ready' && input.state !== 'dropping') {
     throw new SqlError(SqlState.invalidTableDefinition, `unknown queue state "${String(input.state)}"`);
   }
-  if (!isRecord(input.settings, ['visibilitySeconds', 'bodyBytesMax'])) throw new SqlError(SqlState.invalidTableDefinition, 'malformed queue settings');
-  for (const [name, bound] of Object.entries(queueSettingBounds)) checkSetting(name, input.settings[bound.key]);
+  if (!isRecord(input.settings, ['visibilitySeconds', 'bodyBytesMax', 'stagedBytesMax'])) throw new SqlError(SqlState.invalidTableDefinition, 'malformed queue settings');
+  // Queues defined before staging existed have no stagedBytesMax: they get the default.
+  const given: Partial<QueueSettings> = input.settings;
+  const settings: QueueSettings = { ...input.settings, stagedBytesMax: given.stagedBytesMax ?? queueSettingsDefault.stagedBytesMax };
+  for (const [name, bound] of Object.entries(queueSettingBounds)) checkSetting(name, settings[bound.key]);
   return Object.freeze({
     kind: 'queue',
     name: input.name,
     id: input.id,
     version: input.version,
-    settings: Object.freeze({ visibilitySeconds: input.settings.visibilitySeconds, bodyBytesMax: input.settings.bodyBytesMax }),
+    settings: Object.freeze({
+      visibilitySeconds: settings.visibilitySeconds,
+      bodyBytesMax: settings.bodyBytesMax,
+      stagedBytesMax: settings.stagedBytesMax,
+    }),
     state: input.state,
   });
 }
@@ -84,7 +100,11 @@ export function encodeQueueDefinition(definition: QueueDefinition): Buffer {
     name: definition.name,
     id: definition.id,
     version: definition.version,
-    settings: { visibilitySeconds: definition.settings.visibilitySeconds, bodyBytesMax: definition.settings.bodyBytesMax },
+    settings: {
+      visibilitySeconds: definition.settings.visibilitySeconds,
+      bodyBytesMax: definition.settings.bodyBytesMax,
+      stagedBytesMax: definition.settings.stagedBytesMax,
+    },
     state: definition.state,
   };
   const bytes = Buffer.from(JSON.stringify(canonical), 'utf8');

@@ -42,7 +42,7 @@ import { bindTargets, emitProjection, type BoundTarget } from './projection.js';
 import type { QueueDefinition } from './queue-definition.js';
 import { MessageWalk } from './queue-messages.js';
 import { bindBigint, emitNonNegative } from './select-limit.js';
-import { batchFields, batchWidth, claimFields, claimWidth, ClaimState, emitEachWord, leaseFields, leaseWidth, QueueWords } from './queue-words.js';
+import { batchFields, batchHeaderWidth, claimFields, claimWidth, ClaimState, emitEachWord, leaseFields, leaseWidth, QueueWords, stagedMessagesMax, stagedRecord } from './queue-words.js';
 import { fieldsOf, type CompiledField } from './select-without-from.js';
 import { ErrorLocator, typeOids } from './sql-types.js';
 import { assignToColumn, emitCatalogCheck, TableRowScope } from './table-scope.js';
@@ -92,7 +92,7 @@ export function compileEnqueue(statement: ast.EnqueueStatement, queue: QueueDefi
   emitCatalogCheck(b, queue, options.account);
   const words = new QueueWords(b, queue, options.account);
   const [record, at, start, current] = [b.local('i64'), b.local('sql'), b.local('i64'), b.local('bytes')];
-  const [bodyRow, batchPointer] = [b.local('row'), b.local('ptr')];
+  const [bodyRow, batchRow, batchPointer] = [b.local('row'), b.local('row'), b.local('ptr')];
   const k = bodies.length;
 
   b.emit('row.new', k);
@@ -103,14 +103,13 @@ export function compileEnqueue(statement: ast.EnqueueStatement, queue: QueueDefi
     b.comment(`body ${index + 1}`);
   });
   b.emit('local.set', bodyRow);
-  emitCheckBodies(b, bodyRow, k, queue);
-  b.emit('local.get', bodyRow);
-  b.emit('row.encode');
-  b.emit('lnr.append', words.resource);
-  b.comment(`APPEND to ${queue.name}'s log: the bodies are durable`);
-  b.emit('local.set', record);
+  const bodyBytes = emitCheckBodies(b, bodyRow, k, queue);
   b.emit('sql.now');
   b.emit('local.set', at);
+  emitBodiesPlaced(b, words, { bodyRow, bodyBytes, batchRow, record }, k);
+  b.emit('local.get', batchRow);
+  words.emitBatchHeader(k, at, record);
+  b.emit('drop');
   emitEndOfLastBatch(b, words, start);
 
   const claimed = b.block();
@@ -125,7 +124,7 @@ export function compileEnqueue(statement: ast.EnqueueStatement, queue: QueueDefi
   b.comment('free as far as a LOAD sees (batch words stay): try to claim it');
   b.emit('local.get', batchPointer);
   b.emit('bytes.null');
-  words.emitBatchValue(start, k, at, record);
+  words.emitBatchValue(batchRow, start);
   b.emit('mem.cas');
   b.comment('COMPARE&SWAP from absent: the batch word');
   b.emit('local.set', current);
@@ -133,7 +132,7 @@ export function compileEnqueue(statement: ast.EnqueueStatement, queue: QueueDefi
   b.comment('[s, s+k) is ours');
   b.end(absent);
   b.emit('local.get', current);
-  b.emit('row.decode', batchWidth);
+  b.emit('row.decode_all');
   b.emit('row.get', batchFields.count);
   b.emit('sql.to_i64');
   b.emit('local.get', start);
@@ -152,12 +151,63 @@ export function compileEnqueue(statement: ast.EnqueueStatement, queue: QueueDefi
 }
 
 /**
+ * Where the bodies go (docs/queues.md, "Staging"): a batch of at most stagedMessagesMax whose
+ * bodies add up to at most the queue's staged_bytes_max is staged in its batch word, after the header
+ * (record -1: one durable write, the batch word's, and nothing to read back from the log);
+ * any other batch is one lnr record, appended (durable) before its batch word is claimed.
+ * Leaves the batch row, header unset, in `batchRow` and the record in `record`.
+ */
+function emitBodiesPlaced(
+  b: ProgramBuilder,
+  words: QueueWords,
+  locals: { bodyRow: number; bodyBytes: number; batchRow: number; record: number },
+  k: number,
+): void {
+  const append = () => {
+    b.emit('local.get', locals.bodyRow);
+    b.emit('row.encode');
+    b.emit('lnr.append', words.resource);
+    b.comment(`APPEND to ${words.queue.name}'s log: the bodies are durable`);
+    b.emit('local.set', locals.record);
+    b.emit('row.new', batchHeaderWidth);
+    b.emit('local.set', locals.batchRow);
+  };
+  const stagedBytesMax = words.queue.settings.stagedBytesMax;
+  if (k > stagedMessagesMax || stagedBytesMax === 0) return append();
+  // Both branches set these; the validator's definite-assignment check does not follow if/else.
+  b.emit('row.new', 0);
+  b.emit('local.set', locals.batchRow);
+  b.emit('i64.const', 0n);
+  b.emit('local.set', locals.record);
+  b.emit('local.get', locals.bodyBytes);
+  b.emit('i64.const', BigInt(stagedBytesMax));
+  b.emit('i64.le_s');
+  const staged = b.ifThen();
+  b.comment(`at most ${stagedBytesMax} bytes of bodies: staged in the batch word`);
+  b.emit('i64.const', stagedRecord);
+  b.emit('local.set', locals.record);
+  b.emit('row.new', batchHeaderWidth + k);
+  for (let index = 0; index < k; index++) {
+    b.emit('local.get', locals.bodyRow);
+    b.emit('row.get', index);
+    b.emit('row.set', batchHeaderWidth + index);
+  }
+  b.emit('local.set', locals.batchRow);
+  b.otherwise(staged);
+  append();
+  b.end(staged);
+}
+
+/**
  * Every body of the row in `bodyRow` is not NULL (23502) and at most the queue's
  * body_bytes_max (54000): one loop over the fields, so a statement of 1,000 bodies stays
- * a small program (the compiled tier takes programs up to vm/engine.ts's bound).
+ * a small program (the compiled tier takes programs up to vm/engine.ts's bound). Returns
+ * an i64 local with the bodies' total bytes.
  */
-function emitCheckBodies(b: ProgramBuilder, bodyRow: number, k: number, queue: QueueDefinition): void {
-  const [index, value] = [b.local('i32'), b.local('sql')];
+function emitCheckBodies(b: ProgramBuilder, bodyRow: number, k: number, queue: QueueDefinition): number {
+  const [index, value, length, total] = [b.local('i32'), b.local('sql'), b.local('i64'), b.local('i64')];
+  b.emit('i64.const', 0n);
+  b.emit('local.set', total);
   emitEachIndex(b, index, k, 'each body', () => {
     b.emit('local.get', bodyRow);
     b.emit('local.get', index);
@@ -170,12 +220,18 @@ function emitCheckBodies(b: ProgramBuilder, bodyRow: number, k: number, queue: Q
     b.emit('local.get', value);
     b.emit('sql.octet_length');
     b.emit('sql.to_i64');
+    b.emit('local.tee', length);
     b.emit('i64.const', BigInt(queue.settings.bodyBytesMax));
     b.emit('i64.gt_s');
     const tooLong = b.ifThen();
     b.emit('error.raise', b.nameConstant('54000'), b.nameConstant(`a message body of queue "${queue.name}" is over body_bytes_max, ${queue.settings.bodyBytesMax} bytes`));
     b.end(tooLong);
+    b.emit('local.get', total);
+    b.emit('local.get', length);
+    b.emit('i64.add');
+    b.emit('local.set', total);
   });
+  return total;
 }
 
 /** RETURNING over each message [start + i, at, body i], in one loop. */
@@ -298,7 +354,7 @@ export function compileTake(statement: ast.DequeueStatement | ast.ReadStatement,
   b.comment(`head crossed a multiple of ${hintIntervalMessages}: move the hint`);
   words.emitAdvanceCounter('head', headWord, m);
   b.emit('drop');
-  emitRetention(b, words, walk, h, m);
+  emitRetention(b, words, walk, m);
   b.end(moved);
   b.end(done);
   const names = reading ? ['id', 'enqueued_at', 'body', 'read_count'] : ['id', 'enqueued_at', 'body'];
@@ -423,35 +479,53 @@ function emitCrossed(b: ProgramBuilder, from: number, to: number, interval: bigi
   b.emit('i64.ne');
 }
 
-/** Retention runs when head crosses a multiple of this many messages, not on every statement. */
+/** Retention runs at most once per this many messages taken. */
 export const retentionIntervalMessages = 1024n;
 
 /**
- * Retention (docs/queues.md): when head moved across a multiple of retentionIntervalMessages,
- * the lowest record any message still needs — of the batch holding head and every later
- * batch, and of every leased message's batch — bounds lnr.trim. Records are appended
- * before their batch is claimed, so record order is not batch order: the bound is a minimum.
+ * Retention (docs/queues.md): the lowest record any message still needs — of the batch
+ * holding head and every later batch, and of every leased message's batch — bounds
+ * lnr.trim. Records are appended before their batch is claimed, so record order is not
+ * batch order: the bound is a minimum over all of them, a scan as long as the backlog. So
+ * that its cost stays proportional to the messages taken, the retention word says when
+ * it runs next: after a run that looked at n words, max(retentionIntervalMessages, n)
+ * messages later.
  *
- *     h / N ≠ m / N:  lowest := max
+ *     LOAD retention → next;  m ≥ next:  lowest := max
  *       find the batch of m;  SCAN b/[start ..]: lowest := min(lowest, record)
  *       SCAN l/*: find each lease's batch: lowest := min(lowest, record)
  *       lowest < max:  lnr.trim #q lowest
+ *       COMPARE&SWAP retention forward to m + max(N, words looked at)
  */
-function emitRetention(b: ProgramBuilder, words: QueueWords, walk: MessageWalk, h: number, m: number): void {
-  const lowest = b.local('i64');
-  emitCrossed(b, h, m, retentionIntervalMessages);
-  const crossed = b.ifThen();
-  b.comment(`head crossed a multiple of ${retentionIntervalMessages}: retention`);
+function emitRetention(b: ProgramBuilder, words: QueueWords, walk: MessageWalk, m: number): void {
+  const [lowest, retentionWord, next, looked] = [b.local('i64'), b.local('bytes'), b.local('i64'), b.local('i64')];
+  words.emitLoadCounter('retention', retentionWord, next);
+  b.emit('local.get', m);
+  b.emit('local.get', next);
+  b.emit('i64.ge_s');
+  const due = b.ifThen();
+  b.comment('retention is due');
   b.emit('i64.const', 2n ** 63n - 1n);
   b.emit('local.set', lowest);
+  b.emit('i64.const', 0n);
+  b.emit('local.set', looked);
+  const candidate = b.local('i64');
   const lower = (record: () => void) => {
-    b.emit('local.get', lowest);
+    increment(b, looked);
     record();
+    b.emit('local.tee', candidate);
+    b.emit('i64.const', 0n);
+    b.emit('i64.ge_s');
+    const inLog = b.ifThen();
+    b.comment('a staged batch (record -1) needs no record');
     b.emit('local.get', lowest);
-    record();
+    b.emit('local.get', candidate);
+    b.emit('local.get', lowest);
+    b.emit('local.get', candidate);
     b.emit('i64.lt_s');
     b.emit('select');
     b.emit('local.set', lowest);
+    b.end(inLog);
   };
   const batches = b.block();
   walk.emitFind(m, batches);
@@ -460,7 +534,7 @@ function emitRetention(b: ProgramBuilder, words: QueueWords, walk: MessageWalk, 
     lower(() => {
       b.emit('local.get', scan);
       b.emit('scan.value');
-      b.emit('row.decode', batchWidth);
+      b.emit('row.decode_all');
       b.emit('row.get', batchFields.record);
       b.emit('sql.to_i64');
     }),
@@ -489,7 +563,18 @@ function emitRetention(b: ProgramBuilder, words: QueueWords, walk: MessageWalk, 
   b.comment(`RETENTION of ${words.queue.name}'s log: whole segments before the lowest record still needed`);
   b.emit('drop');
   b.end(bounded);
-  b.end(crossed);
+  b.emit('local.get', m);
+  b.emit('local.get', looked);
+  b.emit('i64.const', retentionIntervalMessages);
+  b.emit('local.get', looked);
+  b.emit('i64.const', retentionIntervalMessages);
+  b.emit('i64.gt_s');
+  b.emit('select');
+  b.emit('i64.add');
+  b.emit('local.set', next);
+  words.emitAdvanceCounter('retention', retentionWord, next);
+  b.emit('drop');
+  b.end(due);
 }
 
 interface LeaseLocals {

@@ -3,7 +3,9 @@
  * "Words"), so that every queue statement's compiler speaks of them one way:
  *
  *     account/q/rnd/head      [next int8]                          hint
- *     account/q/rnd/b/<s>     [start, count int8, enqueued_at, record int8]   batch
+ *     account/q/rnd/retention [next int8]                          when retention runs next
+ *     account/q/rnd/b/<s>     [start, count int8, enqueued_at, record int8, body 1 .. body k]   batch
+ *                             (bodies staged in the word, record -1; or none, in lnr record `record`)
  *     account/q/rnd/c/<m>     [id int8, state text]                         claim (kept)
  *     account/q/rnd/l/<m>     [id int8, until timestamptz, read_count int8] lease (while in flight)
  *
@@ -15,18 +17,27 @@ import type { ProgramBuilder } from './program-builder.js';
 import type { QueueDefinition } from './queue-definition.js';
 
 export const batchFields = { start: 0, count: 1, enqueuedAt: 2, record: 3 } as const;
-export const batchWidth = 4;
+/** The fields before a staged batch's bodies. */
+export const batchHeaderWidth = 4;
+/** The record field of a batch whose bodies are staged in its word, not in the log. */
+export const stagedRecord = -1n;
+/** A batch of at most this many messages whose bodies add up to at most the queue's staged_bytes_max is staged. */
+export const stagedMessagesMax = 16;
 export const claimFields = { id: 0, state: 1 } as const;
 export const claimWidth = 2;
 export const leaseFields = { id: 0, until: 1, readCount: 2 } as const;
 export const leaseWidth = 3;
 
+/** The queue's counters: hints and schedules, never the arbiter of anything. */
+type Counter = 'head' | 'retention';
+
 /** Claim states: dequeued and acknowledged are final; 'L' went to READ and is in flight until acknowledged. */
 export const ClaimState = { dequeued: 'D', leased: 'L', acknowledged: 'A' } as const;
 export type ClaimStateCode = (typeof ClaimState)[keyof typeof ClaimState];
 
-/** The batch fields a take loop keeps in locals. */
+/** The batch fields a take loop keeps in locals; `row` is the whole decoded word (a staged batch's bodies follow the header). */
 export interface BatchLocals {
+  readonly row: number;
   readonly start: number;
   readonly count: number;
   readonly enqueuedAt: number;
@@ -49,8 +60,8 @@ export class QueueWords {
     return [escapeComponent(this.account), escapeComponent(this.queue.name), 'rnd', ...parts].join('/');
   }
 
-  /** Pushes the address of the head word. */
-  emitCounterAddress(name: 'head'): void {
+  /** Pushes the address of the head or retention word. */
+  emitCounterAddress(name: Counter): void {
     this.b.emit('const', this.b.sqlConstant(name));
     this.b.emit('ptr.make', this.resource, 0);
     this.b.comment(this.key(name));
@@ -109,7 +120,8 @@ export class QueueWords {
     const last = b.ifThen('i64');
     b.emit('local.get', scan);
     b.emit('scan.value');
-    b.emit('row.decode', prefix === 'b' ? batchWidth : claimWidth);
+    if (prefix === 'b') b.emit('row.decode_all'); // a staged batch has its bodies after the header
+    else b.emit('row.decode', claimWidth);
     found();
     b.otherwise(last);
     none();
@@ -117,7 +129,7 @@ export class QueueWords {
   }
 
   /** LOAD of a counter: its word into `word` (for the CAS that moves it), its value (0 when absent) into `value`. */
-  emitLoadCounter(name: 'head', word: number, value: number): void {
+  emitLoadCounter(name: Counter, word: number, value: number): void {
     const b = this.b;
     this.emitCounterAddress(name);
     b.emit('mem.load');
@@ -140,7 +152,7 @@ export class QueueWords {
    * Moves a counter forward to the i64 in `next` with one COMPARE&SWAP from the word
    * last loaded; losing the race is fine (it is a hint). Leaves the i32 "applied".
    */
-  emitAdvanceCounter(name: 'head', word: number, next: number): void {
+  emitAdvanceCounter(name: Counter, word: number, next: number): void {
     const b = this.b;
     this.emitCounterAddress(name);
     b.emit('local.get', word);
@@ -157,8 +169,8 @@ export class QueueWords {
   /** Decodes batch word bytes (on the stack) into the batch locals. */
   emitBatchFields(batch: BatchLocals): void {
     const b = this.b;
-    const row = b.local('row');
-    b.emit('row.decode', batchWidth);
+    const row = batch.row;
+    b.emit('row.decode_all');
     b.emit('local.set', row);
     for (const [field, local, toI64] of [
       [batchFields.start, batch.start, true],
@@ -173,13 +185,9 @@ export class QueueWords {
     }
   }
 
-  /** Pushes batch word bytes [start, count, enqueued_at, record]: i64 locals start and record, the count k, a SQL enqueued_at local. */
-  emitBatchValue(start: number, count: number, enqueuedAt: number, record: number): void {
+  /** Sets the count k, the SQL enqueued_at local and the i64 record local into the batch row on the stack (kept). */
+  emitBatchHeader(count: number, enqueuedAt: number, record: number): void {
     const b = this.b;
-    b.emit('row.new', batchWidth);
-    b.emit('local.get', start);
-    b.emit('sql.from_i64');
-    b.emit('row.set', batchFields.start);
     b.emit('i64.const', BigInt(count));
     b.emit('sql.from_i64');
     b.emit('row.set', batchFields.count);
@@ -188,6 +196,15 @@ export class QueueWords {
     b.emit('local.get', record);
     b.emit('sql.from_i64');
     b.emit('row.set', batchFields.record);
+  }
+
+  /** Pushes the batch word bytes of the row local `batch` starting at the i64 local `start`. */
+  emitBatchValue(batch: number, start: number): void {
+    const b = this.b;
+    b.emit('local.get', batch);
+    b.emit('local.get', start);
+    b.emit('sql.from_i64');
+    b.emit('row.set', batchFields.start);
     b.emit('row.encode');
   }
 

@@ -51,6 +51,19 @@ const schema = `
   CREATE INDEX words_by_resource ON words (account, resource, resource_type, pointer, sort_key);
 `;
 
+/** A row as a load reads it: the address is the caller's. */
+interface StoredValue {
+  value: Buffer | null;
+  version: number;
+  checksum: number;
+}
+
+/** A row as a sort-key scan reads it: the rest of the address is the scan's. */
+interface SortKeyRow extends StoredValue {
+  sort_key: Buffer;
+  sort_key_text: string | null;
+}
+
 interface WordRow {
   pointer: Buffer;
   sort_key: Buffer;
@@ -222,7 +235,18 @@ export class RndStore {
     if (lower) parameters.push(lower.bytes);
     if (upper) parameters.push(upper.bytes);
     const reverse = request.reverse ?? false;
-    const rows = this.rangeStatement(lower, upper, reverse).all(...parameters, request.limit) as WordRow[];
+    // The rows carry only what differs within one pointer; the rest comes from the request's address.
+    const { address } = request;
+    const rows = (this.rangeStatement(lower, upper, reverse).all(...parameters, request.limit) as SortKeyRow[]).map(
+      (row): WordRow => ({
+        ...row,
+        pointer: address.pointer,
+        account: address.account,
+        resource: address.resource,
+        resource_type: address.resourceType,
+        primary_key: address.primaryKey,
+      }),
+    );
     const inRange = (word: OverlayWord) =>
       word.address.pointer.equals(request.address.pointer) && withinBounds(word.sortKey, lower, upper);
     return this.mergedPage(rows, request.limit, inRange, reverse ? -1 : 1, observation);
@@ -274,9 +298,9 @@ export class RndStore {
         }
       }
     }
-    const row = this.statements.load.get(address.pointer, sortKey) as WordRow | undefined;
+    const row = this.statements.load.get(address.pointer, sortKey) as StoredValue | undefined;
     if (row === undefined) return { value: null, version: 0 };
-    verifyChecksum(row);
+    if (wordChecksum(address.pointer, sortKey, row.value) !== row.checksum) throw corruptedWord(address);
     return row;
   }
 
@@ -471,7 +495,7 @@ export class RndStore {
     const conditions = ['pointer = ?', 'value IS NOT NULL'];
     if (lower) conditions.push(`sort_key ${lower.inclusive ? '>=' : '>'} ?`);
     if (upper) conditions.push(`sort_key ${upper.inclusive ? '<=' : '<'} ?`);
-    const sql = `SELECT * FROM words WHERE ${conditions.join(' AND ')} ORDER BY sort_key ${reverse ? 'DESC' : 'ASC'} LIMIT ?`;
+    const sql = `SELECT sort_key, sort_key_text, value, version, checksum FROM words WHERE ${conditions.join(' AND ')} ORDER BY sort_key ${reverse ? 'DESC' : 'ASC'} LIMIT ?`;
     let statement = this.rangeStatements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
@@ -517,7 +541,8 @@ function migrate(db: Database.Database, path: string): void {
 function prepareStatements(db: Database.Database) {
   const resourceQuery = `SELECT * FROM words WHERE account = ? AND resource = ? AND resource_type = ? AND value IS NOT NULL`;
   return {
-    load: db.prepare('SELECT * FROM words WHERE pointer = ? AND sort_key = ?'),
+    // Only the columns a load needs: reading the key columns back would double its cost.
+    load: db.prepare('SELECT value, version, checksum FROM words WHERE pointer = ? AND sort_key = ?'),
     upsert: db.prepare(`
       INSERT INTO words (pointer, sort_key, account, resource, resource_type, primary_key, sort_key_text, value, version, checksum)
       VALUES (:pointer, :sort_key, :account, :resource, :resource_type, :primary_key, :sort_key_text, :value, 1, :checksum)
@@ -533,9 +558,12 @@ function wordChecksum(pointer: Uint8Array, sortKey: Uint8Array, value: Uint8Arra
 }
 
 function verifyChecksum(row: WordRow): void {
-  if (wordChecksum(row.pointer, row.sort_key, row.value) === row.checksum) return;
-  const key = `${row.account}/${row.resource}/${row.resource_type}/${row.primary_key}`;
-  throw new SqlError(SqlState.dataCorrupted, `word ${key} fails its checksum: the stored data is corrupted`);
+  if (wordChecksum(row.pointer, row.sort_key, row.value) !== row.checksum) throw corruptedWord(addressOfRow(row));
+}
+
+function corruptedWord(address: WordAddress): SqlError {
+  const key = `${address.account}/${address.resource}/${address.resourceType}/${address.primaryKey}`;
+  return new SqlError(SqlState.dataCorrupted, `word ${key} fails its checksum: the stored data is corrupted`);
 }
 
 function addressOfRow(row: WordRow): WordAddress {

@@ -12,7 +12,7 @@
 import { SqlSession } from '../../compiler/session.js';
 import { LocalMemory } from '../../store/local-memory.js';
 
-const queueKillSegmentBytesMax = 64 * 1024;
+const queueKillSegmentBytesMax = 16 * 1024;
 
 const [directory, tag, seedText] = process.argv.slice(2);
 if (directory === undefined || tag === undefined || seedText === undefined) throw new Error('usage: queue-kill-child.ts <data directory> <tag> <seed>');
@@ -31,7 +31,7 @@ function next(): number {
 }
 
 const memory = LocalMemory.open(directory, { lnr: { segmentBytesMax: queueKillSegmentBytesMax } });
-await new SqlSession({ memory, account: 'acme' }).execute('CREATE QUEUE IF NOT EXISTS q');
+await new SqlSession({ memory, account: 'acme' }).execute('CREATE QUEUE IF NOT EXISTS q WITH (staged_bytes_max = 256)'); // staged and logged batches both
 process.stdout.write('ready\n');
 
 let statements = 0;

@@ -1,7 +1,7 @@
 /**
  * Queues against a real crash (docs/queues.md, "Recovery"): a child process ENQUEUEs
- * from several sessions into 64 KiB lnr segments and is SIGKILLed mid-load; the
- * directory is reopened here and drained with DEQUEUE. Every acknowledged message
+ * from several sessions, small batches staged in their batch words and the others into
+ * 16 KiB lnr segments, and is SIGKILLed mid-load; the directory is reopened here and drained with DEQUEUE. Every acknowledged message
  * comes out exactly once with its body; an unacknowledged one (the statements in
  * flight) may come out, but never twice. Rounds go on over the same directory (the
  * child reopens it after each crash), and one case tears the tail of the last segment.
@@ -17,7 +17,7 @@ import { temporaryDirectoryPerTest } from '../store/helpers.js';
 import { typescriptNodeArguments } from '../typescript-child.js';
 
 const childScript = fileURLToPath(new URL('./queue-kill-child.ts', import.meta.url));
-const segmentBytesMax = 64 * 1024; // as in the child
+const segmentBytesMax = 16 * 1024; // as in the child
 const childTimeoutMs = 30_000;
 
 interface Acknowledged {

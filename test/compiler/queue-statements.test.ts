@@ -4,7 +4,7 @@
  * exactly-once handout under concurrent consumers, leases with an injected clock,
  * and segments rolling over (docs/queues.md).
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqlSession } from '../../compiler/session.js';
@@ -132,11 +132,49 @@ describe('READ and ACK', () => {
   });
 });
 
+describe('staging', () => {
+  it('keeps small batches in their batch words and larger ones in the log, and hands both out in order', async () => {
+    const memory = LocalMemory.open(join(directory(), 'staging'));
+    const queues = new SqlSession({ memory, account: 'acme' });
+    await queues.execute('CREATE QUEUE jobs WITH (staged_bytes_max = 100)');
+    const logDirectory = join(directory(), 'staging', 'lnr', 'acme', 'jobs');
+    const [small] = await queues.execute("ENQUEUE INTO jobs VALUES ('a'), ('b') RETURNING id");
+    expect(small!.rows).toEqual([[0n], [1n]]);
+    expect(existsSync(logDirectory)).toBe(false); // staged: nothing appended
+    const large = 'x'.repeat(101);
+    const [big] = await queues.execute(`ENQUEUE INTO jobs VALUES ('${large}') RETURNING id`);
+    expect(big!.rows).toEqual([[2n]]);
+    expect(existsSync(logDirectory)).toBe(true);
+    const seventeen = Array.from({ length: 17 }, (_, index) => `('s${index}')`).join(', ');
+    await queues.execute(`ENQUEUE INTO jobs VALUES ${seventeen}`); // over 16 messages: the log, however small
+    await queues.execute("ENQUEUE INTO jobs VALUES ('c')");
+    const expected = ['a', 'b', large, ...Array.from({ length: 17 }, (_, index) => `s${index}`), 'c'];
+    expect((await queues.execute('SELECT body FROM jobs LIMIT 100'))[0]!.rows.map((row) => row[0])).toEqual(expected);
+    expect((await queues.execute('SELECT count(*) FROM jobs'))[0]!.rows).toEqual([[21n]]);
+    const [read] = await queues.execute('READ FROM jobs LIMIT 2');
+    expect(read!.rows.map((row) => row[2])).toEqual(['a', 'b']);
+    expect((await queues.execute('ACK jobs 0, 1'))[0]!.rows).toEqual([[0n, 'acknowledged'], [1n, 'acknowledged']]);
+    const [rest] = await queues.execute('DEQUEUE FROM jobs LIMIT 100');
+    expect(rest!.rows.map((row) => row[2])).toEqual(expected.slice(2));
+    expect(await queues.explain("ENQUEUE INTO jobs VALUES ('a')")).toContain('staged in the batch word');
+    await memory.close();
+  });
+
+  it('refuses staged_bytes_max over half a word (22023) and defaults to it', async () => {
+    const memory = LocalMemory.open(join(directory(), 'staging-setting'));
+    const queues = new SqlSession({ memory, account: 'acme' });
+    await expect(queues.execute('CREATE QUEUE q WITH (staged_bytes_max = 2049)')).rejects.toMatchObject({ sqlstate: '22023' });
+    await queues.execute('CREATE QUEUE q');
+    expect(await queues.explain("ENQUEUE INTO q VALUES ('a')")).toContain('at most 2048 bytes of bodies: staged in the batch word');
+    await memory.close();
+  });
+});
+
 describe('segments', () => {
   it('rolls the log over at the configured segment size and still reads every body', async () => {
     const small = LocalMemory.open(join(directory(), 'small'), { lnr: { segmentBytesMax: 512 } });
     const queues = new SqlSession({ memory: small, account: 'acme' });
-    await queues.execute('CREATE QUEUE jobs');
+    await queues.execute('CREATE QUEUE jobs WITH (staged_bytes_max = 0)'); // every batch to the log
     for (let index = 0; index < 30; index++) await queues.execute(`ENQUEUE INTO jobs VALUES ('${'x'.repeat(40)}${index}'), ('second ${index}')`);
     const segments = readdirSync(join(directory(), 'small', 'lnr', 'acme', 'jobs')).filter((name) => name.endsWith('.seg'));
     expect(segments.length).toBeGreaterThan(3);

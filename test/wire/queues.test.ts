@@ -233,7 +233,7 @@ describe('queues over the wire with 4 KiB lnr segments', () => {
 
   it('rolls the log over to several .seg files and still dequeues every body in order', async () => {
     const client = await running().client();
-    await client.query('CREATE QUEUE big');
+    await client.query('CREATE QUEUE big WITH (staged_bytes_max = 0)'); // every batch to the log
     const bodies: string[] = [];
     for (let batch = 0; batch < 60; batch++) {
       const k = 1 + (batch % 7);
