@@ -25,6 +25,7 @@ import { scanRecords, type ScanFault } from './record-scan.js';
 import { Segment, type SegmentInfo } from './segment.js';
 import {
   createActiveSegment,
+  trimPreallocation,
   loadSealedSegment,
   recoverActiveSegment,
   sealSegment,
@@ -196,6 +197,8 @@ export class SegmentLog {
     this.closing ??= this.serialize(async () => {
       await this.drainAppends();
       try {
+        // A clean close leaves the active segment as long as its records; the next open preallocates it again.
+        if (this.failure === null) await trimPreallocation(this.lastSegment);
         await this.lastSegment.writeHandle?.close();
         this.lastSegment.writeHandle = null;
       } finally {
