@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SqlError } from '../../common/sql-error.js';
 import { SegmentLog, type LogRecord } from '../../store/lnr/segment-log.js';
 import {
+  fileBytes,
   listFiles,
   segmentFilePaths,
   makeTemporaryDirectory,
@@ -180,6 +181,19 @@ describe('lnr segment log: limits', () => {
 });
 
 describe('lnr segment log: group commit', () => {
+  it('preallocates the active segment to its full size, and cuts it to its records when sealed or closed', async () => {
+    const log = await openLog({ segmentBytesMax: 4096 });
+    await log.append(payloadsFor(0, 3));
+    const active = () => segmentFilePaths(directory).at(-1)!;
+    expect(fileBytes(active())).toBe(4096); // appends write into the file's length, never grow it
+    while (log.segments().length < 2) await log.append(payloadsFor(log.nextSequence, 1));
+    const [sealed, current] = log.segments();
+    expect(fileBytes(segmentFilePaths(directory)[0]!)).toBe(sealed!.bytes);
+    expect(fileBytes(active())).toBe(4096);
+    await log.close();
+    expect(fileBytes(active())).toBe(current!.bytes);
+  });
+
   it('gives appends made in one tick consecutive ranges in call order, with one durable write', async () => {
     const log = await openLog({ segmentBytesMax: 1024 * 1024 });
     await log.append(payloadsFor(0, 1));
