@@ -1,23 +1,28 @@
 /**
  * The rnd store: one node's random memory in one better-sqlite3 database (DESIGN §3).
  *
- * Durability: WAL with synchronous=FULL, so a committed transaction is on disk.
- * Writes are acknowledged only after their transaction commits. Concurrent writes
- * (everything submitted before the event loop gets back to the store) are
- * committed together in one transaction: one fsync serves them all (group
- * commit), instead of weakening durability to go fast.
+ * Durability: a write is acknowledged only once it is on disk. Concurrent writes
+ * (everything submitted before the event loop gets back to the store) are committed
+ * together in one transaction (group commit) with synchronous=NORMAL, which writes
+ * the WAL frames without syncing them; syncCommitted then makes every transaction
+ * committed so far durable with one fdatasync of the WAL on the thread pool, and only
+ * then answers their writes. That is what synchronous=FULL does inside each commit,
+ * without blocking the event loop on the disk, and with one sync for all the commits
+ * made while the previous sync ran. A failed sync leaves the store refusing all work
+ * (restart the node), as PostgreSQL does after a failed WAL flush.
  *
- * Decided at once, durable at the commit: every operation is decided when it is
- * submitted, against the words as the batch being collected leaves them (its
- * overlay), and reads see that overlay too. So a COMPARE&SWAP that loses to a write
- * still in flight answers at once with that write's value, and its caller can try
- * the next slot inside the same commit, instead of every racer learning one commit
- * later that one of them won (a convoy of one winner per fsync). A value shown before
- * it is durable must not reach a client before it is: `durable()` resolves once
- * everything shown so far is on disk, and a statement awaits it before answering
- * (compiler/session.ts). One store commits its batches in order, so a write decided
- * on top of another is durable only if that one is.
- *
+ * Decided at once, durable later: every operation is decided when it is submitted,
+ * against the words as the batches not yet synced leave them (their overlays), and
+ * reads see those overlays too. So a COMPARE&SWAP that loses to a write still in
+ * flight answers at once with that write's value, and its caller can try the next
+ * slot inside the same commit, instead of every racer learning one commit later that
+ * one of them won (a convoy of one winner per fsync). A value shown before it is
+ * durable must not reach a client before it is: each reader's Observation remembers
+ * the newest batch it was shown, `durable(observation)` resolves once that batch is on
+ * disk, and a statement awaits it before answering (compiler/session.ts). The store
+ * makes its batches durable in order, so a write decided on top of another is durable
+ * only if that one is.
+
  * Each row keeps the key components in clear (for resource scans and
  * inspection), the sort-key bytes (byte order is SQL order), the value (NULL for
  * a tombstone), a per-word version, and a CRC32C over pointer, sort key and value

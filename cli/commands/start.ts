@@ -83,7 +83,8 @@ export async function startCommand(args: string[]): Promise<number> {
     const urlHost = host.includes(':') ? `[${host}]` : host;
     const credentials = password === adminPasswordDefault ? `${adminUser}:${adminPasswordDefault}` : adminUser;
     process.stdout.write(
-      `dmachine: memory open in ${directory} (journal_mode=${journalMode}, synchronous=${synchronous}, words stored: ${memory.store.countWords()})\n` +
+      `dmachine: memory open in ${directory} (journal_mode=${journalMode}, synchronous=${synchronous}, ` +
+        `WAL fdatasync before every acknowledgement, words stored: ${memory.store.countWords()})\n` +
         `dmachine: user "${adminUser}" ${admin === 'created' ? 'created' : 'exists (its password is kept)'}\n` +
         `dmachine: listening on ${urlHost}:${boundPort}${tls === undefined ? '' : ' (TLS available)'}; connect with\n` +
         `  psql postgres://${credentials}@${urlHost}:${boundPort}/${adminUser}\n`,
