@@ -452,14 +452,17 @@ function emitAfterLastClaim(b: ProgramBuilder, words: QueueWords, h: number, m: 
     },
     () => b.emit('local.get', h),
   );
-  b.emit('local.tee', m);
-  b.emit('local.get', h);
-  b.emit('local.get', m);
-  b.emit('local.get', h);
-  b.emit('i64.gt_s');
-  b.emit('select');
+  b.emit('local.set', m);
+  emitPick(b, m, h, 'i64.gt_s');
   b.comment('not behind head');
   b.emit('local.set', m);
+}
+
+/** Pushes the i64 local `a` if `a <comparison> c` holds, else the i64 local `c`: with i64.gt_s the larger, with i64.lt_s the smaller. */
+function emitPick(b: ProgramBuilder, a: number, c: number, comparison: 'i64.gt_s' | 'i64.lt_s'): void {
+  for (const local of [a, c, a, c]) b.emit('local.get', local);
+  b.emit(comparison);
+  b.emit('select');
 }
 
 /**
@@ -498,7 +501,7 @@ export const retentionIntervalMessages = 1024n;
  *       COMPARE&SWAP retention forward to m + max(N, words looked at)
  */
 function emitRetention(b: ProgramBuilder, words: QueueWords, walk: MessageWalk, m: number): void {
-  const [lowest, retentionWord, next, looked] = [b.local('i64'), b.local('bytes'), b.local('i64'), b.local('i64')];
+  const [lowest, retentionWord, next, looked, interval] = [b.local('i64'), b.local('bytes'), b.local('i64'), b.local('i64'), b.local('i64')];
   words.emitLoadCounter('retention', retentionWord, next);
   b.emit('local.get', m);
   b.emit('local.get', next);
@@ -518,12 +521,7 @@ function emitRetention(b: ProgramBuilder, words: QueueWords, walk: MessageWalk, 
     b.emit('i64.ge_s');
     const inLog = b.ifThen();
     b.comment('a staged batch (record -1) needs no record');
-    b.emit('local.get', lowest);
-    b.emit('local.get', candidate);
-    b.emit('local.get', lowest);
-    b.emit('local.get', candidate);
-    b.emit('i64.lt_s');
-    b.emit('select');
+    emitPick(b, lowest, candidate, 'i64.lt_s');
     b.emit('local.set', lowest);
     b.end(inLog);
   };
@@ -563,13 +561,10 @@ function emitRetention(b: ProgramBuilder, words: QueueWords, walk: MessageWalk, 
   b.comment(`RETENTION of ${words.queue.name}'s log: whole segments before the lowest record still needed`);
   b.emit('drop');
   b.end(bounded);
+  b.emit('i64.const', retentionIntervalMessages);
+  b.emit('local.set', interval);
   b.emit('local.get', m);
-  b.emit('local.get', looked);
-  b.emit('i64.const', retentionIntervalMessages);
-  b.emit('local.get', looked);
-  b.emit('i64.const', retentionIntervalMessages);
-  b.emit('i64.gt_s');
-  b.emit('select');
+  emitPick(b, looked, interval, 'i64.gt_s');
   b.emit('i64.add');
   b.emit('local.set', next);
   words.emitAdvanceCounter('retention', retentionWord, next);
