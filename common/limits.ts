@@ -20,6 +20,9 @@ export const sortKeyBytesMax = 1024;
 /** A linear-memory segment file. */
 export const segmentBytesMaxDefault = 32 * 1024 * 1024;
 
+/** Bytes of rnd words (values and bookkeeping) the rnd store keeps cached in memory. */
+export const wordCacheBytesMax = 64 * 1024 * 1024;
+
 /** Bytes of lnr records the local memory keeps in its cache of recently appended and read records. */
 export const recordCacheBytesMax = 32 * 1024 * 1024;
 
