@@ -31,6 +31,12 @@ export const SqlState = {
    * the session recompiles and runs again, so a client sees it only when the table keeps changing.
    */
   catalogChanged: '55R01',
+  /** Too many concurrent changes of one word: the statement gave up and changed nothing. */
+  serializationFailure: '40001',
+  /** The cluster could not confirm whether a write took effect (CASPaxos accept quorum unknown). */
+  statementCompletionUnknown: '40003',
+  /** Not enough replicas of a word answered for a quorum. */
+  cannotConnectNow: '57P03',
   ioError: '58030',
   dataCorrupted: 'XX001',
   internalError: 'XX000',

@@ -1,0 +1,345 @@
+/**
+ * The CASPaxos proposer (Rystsov 2018): changes one word, replicated on its R rendezvous
+ * replicas, by a change function, linearizably and without a leader.
+ *
+ *   1. prepare(ballot) to every replica; F+1 promises → the value with the highest
+ *      accepted ballot among them is the word's current value
+ *   2. apply the change function: LOAD is the identity, WRITE sets, COMPARE&SWAP sets if
+ *      equal; a failed compare writes the value back unchanged, so it is linearizable too
+ *   3. accept(ballot, new value) to every replica; F+1 acceptances → done
+ *
+ * A refused prepare, or an accept refused by every replica, changed nothing: the proposer
+ * moves its counter past the ballot it was shown and tries again after a random backoff.
+ * An accept that some replicas took but not a quorum, or whose answers did not all come
+ * back, may or may not have chosen the value. The proposer then settles it with a higher
+ * ballot: if the newest accepted value a quorum shows is still its own (same ballot), no
+ * later value was chosen, so it finishes its own; if it is older, it writes that older
+ * value back (a no-op), after which its own can never be chosen, and retries the change.
+ * If it is newer, another proposer may have built on its value or not, and the operation
+ * fails with 40003 (statement_completion_unknown), never with a guess. A change that left
+ * the value as it was (a LOAD, a failed compare) needs none of this: it runs again. When
+ * the attempts run out having changed nothing, the error is 57P03 if too few replicas
+ * answered, 40001 (serialization_failure) if other proposers kept winning.
+ *
+ * One round trip instead of two (as Gryadka does): every accept also asks the replicas to
+ * promise the proposer's next ballot. When a quorum accepted, the proposer remembers the
+ * word's value and that promised ballot, and its next change of the word goes straight to
+ * the accept phase with them. No other proposer can have chosen a value in between: its
+ * prepare would have needed a quorum of promises above that ballot, and a quorum of ours
+ * would then refuse the accept. Any refusal or doubt drops the remembered state, and the
+ * change runs the two phases.
+ *
+ * Transport, clock and randomness are injected, so the deterministic simulator (test/sim)
+ * runs this very code.
+ */
+import { SqlError, SqlState } from '../../common/sql-error.js';
+import type { AcceptReply, PrepareReply } from './acceptor.js';
+import { compareBallots, zeroBallot, type Ballot } from './ballot.js';
+
+/** Requests to one replica; a rejected promise means no answer (unreachable, timed out). */
+export interface ReplicaClient<V> {
+  prepare(node: string, key: string, ballot: Ballot): Promise<PrepareReply<V>>;
+  accept(node: string, key: string, ballot: Ballot, value: V | null, promiseNext?: Ballot): Promise<AcceptReply>;
+}
+
+export interface ProposerOptions<V> {
+  /** Unique among proposers: it breaks ties between ballots. */
+  readonly id: string;
+  /** The replicas of a word (its rendezvous top R). */
+  readonly replicas: (key: string) => readonly string[];
+  readonly client: ReplicaClient<V>;
+  readonly sleep: (milliseconds: number) => Promise<void>;
+  /** Uniform in [0, 1). */
+  readonly random: () => number;
+  readonly attemptsMax?: number;
+  readonly backoffMaxMilliseconds?: number;
+  /**
+   * Acceptances that make a value chosen. Only the simulator's negative control sets it
+   * (to 1, which is unsafe); otherwise a majority of the replicas.
+   */
+  readonly acceptQuorum?: number;
+  /** Value equality (byte equality for words); `Object.is` by default. */
+  readonly equals?: (a: V, b: V) => boolean;
+  /** Words whose promised next ballot the proposer remembers (one round trip per change); 0 turns it off. */
+  readonly fastWordsMax?: number;
+}
+
+/** What a change function makes of the current value: the value to write and what to answer. */
+export interface Change<V, R> {
+  readonly next: V | null;
+  readonly result: R;
+}
+
+export interface ProposerStats {
+  attempts: number;
+  conflicts: number;
+  roundTrips: number;
+  /** Changes that went straight to the accept phase, and those of them that had to fall back. */
+  fastChanges: number;
+  fastFallbacks: number;
+}
+
+/** A word this proposer changed last: its value and the ballot the replicas promised next. */
+interface FastPath<V> {
+  readonly ballot: Ballot;
+  readonly value: V | null;
+}
+
+const attemptsMaxDefault = 8;
+const backoffMaxDefault = 50;
+const fastWordsMaxDefault = 10_000;
+
+export class Proposer<V> {
+  readonly stats: ProposerStats = { attempts: 0, conflicts: 0, roundTrips: 0, fastChanges: 0, fastFallbacks: 0 };
+  private counter = 0;
+  /** Insertion-ordered, so the oldest entry goes first when it is full. */
+  private readonly fast = new Map<string, FastPath<V>>();
+
+  constructor(private readonly options: ProposerOptions<V>) {}
+
+  /** Applies `change` to the word at `key` once, linearizably; resolves what it answered. */
+  async change<R>(key: string, change: (current: V | null) => Change<V, R>): Promise<R> {
+    const replicas = this.options.replicas(key);
+    const majority = Math.floor(replicas.length / 2) + 1;
+    const attemptsMax = this.options.attemptsMax ?? attemptsMaxDefault;
+    const fast = await this.tryFast(key, replicas, majority, change);
+    if (fast.done) return fast.result;
+    let answered = 0;
+    let contended = false;
+    for (let attempt = 1; attempt <= attemptsMax; attempt++) {
+      this.stats.attempts++;
+      if (attempt > 1) await this.backoff(attempt);
+      const ballot = this.nextBallot();
+      const prepared = await this.prepare(key, replicas, ballot, majority);
+      answered = Math.max(answered, prepared.answered);
+      contended = prepared.answered >= majority;
+      if (prepared.kind === 'refused') {
+        this.conflict(prepared.promised);
+        continue;
+      }
+      const { next, result } = change(prepared.value);
+      const promiseNext = this.nextBallot();
+      const accepted = await this.accept(key, replicas, ballot, next, this.quorum(majority), promiseNext);
+      if (accepted.kind === 'chosen') {
+        this.remember(key, promiseNext, next);
+        return result;
+      }
+      if (accepted.kind === 'refused') {
+        this.conflict(accepted.promised);
+        continue;
+      }
+      // A change that left the value as it was (a LOAD, a failed compare) may simply run again.
+      if (this.equals(next, prepared.value)) continue;
+      const settled = await this.settle(key, replicas, ballot, next, majority);
+      if (settled === 'took effect') return result;
+      if (settled === 'did not') continue;
+      throw new SqlError(
+        SqlState.statementCompletionUnknown,
+        `the write to ${key} may or may not have taken effect: ${accepted.acceptances} of ${replicas.length} replicas accepted it and ${accepted.unanswered} did not answer, and a later ballot has been accepted since`,
+        { hint: 'read the word to see which' },
+      );
+    }
+    if (contended) {
+      throw new SqlError(SqlState.serializationFailure, `could not change ${key}: other changes of it kept winning (${attemptsMax} attempts); nothing was changed`, {
+        hint: 'retry the statement',
+      });
+    }
+    throw new SqlError(
+      SqlState.cannotConnectNow,
+      `no quorum for ${key} after ${attemptsMax} attempts: at most ${answered} of its ${replicas.length} replicas answered, ${majority} are needed`,
+    );
+  }
+
+  /**
+   * The one-round-trip path: with a remembered promise, the accept phase alone. Done when a
+   * quorum accepted; otherwise the caller runs the two phases (a change whose accept may
+   * have taken effect first settles it, as there).
+   */
+  private async tryFast<R>(
+    key: string,
+    replicas: readonly string[],
+    majority: number,
+    change: (current: V | null) => Change<V, R>,
+  ): Promise<{ done: true; result: R } | { done: false }> {
+    const remembered = this.fast.get(key);
+    if (remembered === undefined) return { done: false };
+    this.fast.delete(key);
+    this.stats.fastChanges++;
+    const { next, result } = change(remembered.value);
+    const promiseNext = this.nextBallot();
+    const accepted = await this.accept(key, replicas, remembered.ballot, next, this.quorum(majority), promiseNext);
+    if (accepted.kind === 'chosen') {
+      this.remember(key, promiseNext, next);
+      return { done: true, result };
+    }
+    this.stats.fastFallbacks++;
+    if (accepted.kind === 'refused') this.conflict(accepted.promised);
+    else if (!this.equals(next, remembered.value)) {
+      const settled = await this.settle(key, replicas, remembered.ballot, next, majority);
+      if (settled === 'took effect') return { done: true, result };
+      if (settled === 'unknown') {
+        throw new SqlError(SqlState.statementCompletionUnknown, `the write to ${key} may or may not have taken effect: a later ballot has been accepted since`, {
+          hint: 'read the word to see which',
+        });
+      }
+    }
+    return { done: false };
+  }
+
+  private nextBallot(): Ballot {
+    return { counter: ++this.counter, proposer: this.options.id };
+  }
+
+  private remember(key: string, ballot: Ballot, value: V | null): void {
+    const wordsMax = this.options.fastWordsMax ?? fastWordsMaxDefault;
+    if (wordsMax === 0) return;
+    if (this.fast.size >= wordsMax) this.fast.delete(this.fast.keys().next().value as string);
+    this.fast.set(key, { ballot, value });
+  }
+
+  /**
+   * After an accept of (`ballot`, `value`) with an unknown outcome: learns, with higher
+   * ballots, whether it took effect, and makes the answer final (see the file comment).
+   */
+  private async settle(
+    key: string,
+    replicas: readonly string[],
+    ballot: Ballot,
+    value: V | null,
+    majority: number,
+  ): Promise<'took effect' | 'did not' | 'unknown'> {
+    const attemptsMax = this.options.attemptsMax ?? attemptsMaxDefault;
+    for (let attempt = 1; attempt <= attemptsMax; attempt++) {
+      await this.backoff(attempt);
+      const fence = this.nextBallot();
+      const prepared = await this.prepare(key, replicas, fence, majority);
+      if (prepared.kind === 'refused') {
+        this.conflict(prepared.promised);
+        continue;
+      }
+      const order = compareBallots(prepared.accepted, ballot);
+      if (order > 0) return 'unknown';
+      const ours = order === 0;
+      const accepted = await this.accept(key, replicas, fence, ours ? value : prepared.value, this.quorum(majority));
+      if (accepted.kind === 'chosen') return ours ? 'took effect' : 'did not';
+      if (accepted.kind === 'refused') this.conflict(accepted.promised);
+    }
+    return 'unknown';
+  }
+
+  private equals(a: V | null, b: V | null): boolean {
+    if (a === null || b === null) return a === b;
+    return (this.options.equals ?? Object.is)(a, b);
+  }
+
+  private quorum(majority: number): number {
+    return this.options.acceptQuorum ?? majority;
+  }
+
+  /** Phase 1. Promised: the current value. Refused: some replica has promised a higher ballot. */
+  private async prepare(
+    key: string,
+    replicas: readonly string[],
+    ballot: Ballot,
+    quorum: number,
+  ): Promise<
+    | { kind: 'promised'; value: V | null; accepted: Ballot; answered: number }
+    | { kind: 'refused'; promised: Ballot; answered: number }
+  > {
+    this.stats.roundTrips++;
+    const replies = await quorumOf(replicas.map((node) => this.options.client.prepare(node, key, ballot)), quorum, (reply) => reply.ok);
+    const answered = replies.filter((reply) => reply !== undefined).length;
+    const promises = replies.filter((reply): reply is Extract<PrepareReply<V>, { ok: true }> => reply?.ok === true);
+    if (promises.length >= quorum) {
+      const newest = promises.reduce((best, reply) => (compareBallots(reply.accepted, best.accepted) > 0 ? reply : best));
+      return { kind: 'promised', value: newest.value, accepted: newest.accepted, answered };
+    }
+    return { kind: 'refused', promised: highestRefusal(replies), answered };
+  }
+
+  /**
+   * Phase 2. Chosen: a quorum accepted. Refused: every replica answered that it never
+   * accepted this ballot, so nothing changed. Unknown: anything else. A refusal counts as
+   * an acceptance when the replica says an earlier copy of the message was accepted, and
+   * as no answer when it cannot tell (AcceptReply).
+   */
+  private async accept(
+    key: string,
+    replicas: readonly string[],
+    ballot: Ballot,
+    value: V | null,
+    quorum: number,
+    promiseNext?: Ballot,
+  ): Promise<{ kind: 'chosen' } | { kind: 'refused'; promised: Ballot } | { kind: 'unknown'; acceptances: number; unanswered: number }> {
+    this.stats.roundTrips++;
+    const replies = await quorumOf(
+      replicas.map((node) => this.options.client.accept(node, key, ballot, value, promiseNext)),
+      quorum,
+      (reply) => reply.ok || reply.acceptedHere === 'yes',
+    );
+    const verdicts = replies.map((reply) => {
+      if (reply === undefined) return 'unanswered';
+      if (reply.ok || reply.acceptedHere === 'yes') return 'accepted';
+      return reply.acceptedHere === 'no' ? 'refused' : 'unanswered';
+    });
+    const acceptances = verdicts.filter((verdict) => verdict === 'accepted').length;
+    if (acceptances >= quorum) return { kind: 'chosen' };
+    const unanswered = verdicts.filter((verdict) => verdict === 'unanswered').length;
+    if (acceptances === 0 && unanswered === 0) return { kind: 'refused', promised: highestRefusal(replies) };
+    return { kind: 'unknown', acceptances, unanswered };
+  }
+
+  /** Moves the counter past a ballot another proposer holds, so the next attempt outranks it. */
+  private conflict(promised: Ballot): void {
+    this.stats.conflicts++;
+    this.counter = Math.max(this.counter, promised.counter);
+  }
+
+  private backoff(attempt: number): Promise<void> {
+    const ceiling = Math.min(this.options.backoffMaxMilliseconds ?? backoffMaxDefault, 2 ** attempt);
+    return this.options.sleep(this.options.random() * ceiling);
+  }
+}
+
+/**
+ * Waits until `quorum` replies satisfy `good`, or until every request has settled; the
+ * replies in request order, undefined for a request that failed or is still outstanding
+ * when the quorum was reached.
+ */
+function quorumOf<T>(requests: readonly Promise<T>[], quorum: number, good: (reply: T) => boolean): Promise<(T | undefined)[]> {
+  return new Promise((resolve) => {
+    const replies: (T | undefined)[] = requests.map(() => undefined);
+    let settled = 0;
+    let goods = 0;
+    let done = false;
+    const finish = () => {
+      if (!done) {
+        done = true;
+        resolve([...replies]);
+      }
+    };
+    requests.forEach((request, index) => {
+      request.then(
+        (reply) => {
+          replies[index] = reply;
+          if (good(reply)) goods++;
+          settled++;
+          if (goods >= quorum || settled === requests.length) finish();
+        },
+        () => {
+          settled++;
+          if (settled === requests.length) finish();
+        },
+      );
+    });
+    if (requests.length === 0) finish();
+  });
+}
+
+function highestRefusal(replies: readonly ({ ok: boolean; promised?: Ballot } | undefined)[]): Ballot {
+  let highest = zeroBallot;
+  for (const reply of replies) {
+    if (reply !== undefined && !reply.ok && reply.promised !== undefined && compareBallots(reply.promised, highest) > 0) highest = reply.promised;
+  }
+  return highest;
+}
