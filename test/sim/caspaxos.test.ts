@@ -177,7 +177,7 @@ describe('CASPaxos in the deterministic simulator', () => {
 
   it('catches the negative control: with an accept quorum of 1, some seed breaks linearizability', async () => {
     const caught: number[] = [];
-    // Seeds until one is caught (the first is about ten in); a correct quorum must never be.
+    // Seeds until one is caught (today the first seed is); a correct quorum must never be.
     for (const seed of seedsToRun(200)) {
       const outcome = await simulate({ seed, acceptQuorum: 1 });
       if (checkLinearizable(registerModel, outcome.history).result === 'illegal') caught.push(seed);
