@@ -9,6 +9,7 @@ import { reportError, UsageError } from './arguments.js';
 import { asmCommand, asmUsage, disasmCommand, disasmUsage } from './commands/assembler.js';
 import { compileCommand, compileUsage, explainCommand, explainUsage } from './commands/explain.js';
 import { keyCommand, keyUsage } from './commands/key.js';
+import { nodeCommand, nodeUsage } from './commands/node.js';
 import { runCommand, runUsage } from './commands/run.js';
 import { startCommand, startUsage } from './commands/start.js';
 
@@ -16,6 +17,7 @@ type Command = (args: string[]) => number | Promise<number>;
 
 const commands: Record<string, { run: Command; usage: string }> = {
   start: { run: startCommand, usage: startUsage },
+  node: { run: nodeCommand, usage: nodeUsage },
   key: { run: keyCommand, usage: keyUsage },
   asm: { run: asmCommand, usage: asmUsage },
   disasm: { run: disasmCommand, usage: disasmUsage },

@@ -37,6 +37,7 @@ export const SqlState = {
   statementCompletionUnknown: '40003',
   /** Not enough replicas of a word answered for a quorum. */
   cannotConnectNow: '57P03',
+  protocolViolation: '08P01',
   ioError: '58030',
   dataCorrupted: 'XX001',
   internalError: 'XX000',

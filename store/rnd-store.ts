@@ -32,7 +32,7 @@ import { closeSync, fdatasync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { LRUCache } from 'lru-cache';
 import { crc32c } from '../common/checksum.js';
-import { scanWordsMax, wordCacheBytesMax } from '../common/limits.js';
+import { scanWordsMax, wordBytesMax, wordCacheBytesMax } from '../common/limits.js';
 import { assert, SqlError, SqlState } from '../common/sql-error.js';
 import { storedSortKeyBytes, type WordAddress } from './key.js';
 import type { ResourceScan, ScanCursor, ScanPage, SortKeyBound, SortKeyRangeScan } from './memory.js';
@@ -206,21 +206,29 @@ export class RndStore {
   private closing = false;
   private closed = false;
 
-  private constructor(path: string, db: Database.Database) {
+  private constructor(
+    path: string,
+    db: Database.Database,
+    private readonly valueBytesMax: number,
+  ) {
     this.path = path;
     this.db = db;
     this.statements = prepareStatements(db);
   }
 
-  /** Opens (creating if needed) the database file at `path`; one process at a time may hold it. */
-  static open(path: string): RndStore {
+  /**
+   * Opens (creating if needed) the database file at `path`; one process at a time may hold it.
+   * `valueBytesMax` bounds a stored value: a word's 4 KiB by default; a storage node keeps a
+   * word's acceptor state (its value and ballots) and allows a little more.
+   */
+  static open(path: string, options: { valueBytesMax?: number } = {}): RndStore {
     let db: Database.Database | undefined;
     try {
       // No busy wait: the only other opener of a node's file is a process that must not share it.
       db = new Database(path, { timeout: 0 });
       configure(db);
       migrate(db, path);
-      return new RndStore(path, db);
+      return new RndStore(path, db, options.valueBytesMax ?? wordBytesMax);
     } catch (error) {
       db?.close();
       throw storageError(error, `cannot open rnd store ${path}`);
@@ -386,14 +394,14 @@ export class RndStore {
 
   write(address: WordAddress, value: Uint8Array): Promise<void> {
     this.checkOpen();
-    checkWordSize(value);
+    checkWordSize(value, this.valueBytesMax);
     const sortKey = storedSortKeyBytes(address);
     return this.submit(this.change(address, sortKey, toBuffer(value)), undefined) as Promise<void>;
   }
 
   cas(address: WordAddress, expected: Uint8Array | null, next: Uint8Array | null, observation = this.sharedObservation): Promise<CasResult> {
     this.checkOpen();
-    if (next !== null) checkWordSize(next);
+    if (next !== null) checkWordSize(next, this.valueBytesMax);
     const sortKey = storedSortKeyBytes(address);
     const { value: current } = this.current(address, sortKey, observation);
     // A failed compare changes nothing: it answers now (what it saw is covered by durable()).

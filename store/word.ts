@@ -17,11 +17,11 @@ export interface Word {
 export type CasResult = { readonly applied: true } | { readonly applied: false; readonly current: Buffer | null };
 
 /** A row over 4 KiB cannot be one word (DESIGN §3): SQLSTATE 54000 naming both sizes. */
-export function checkWordSize(value: Uint8Array): void {
-  if (value.byteLength > wordBytesMax) {
+export function checkWordSize(value: Uint8Array, bytesMax = wordBytesMax): void {
+  if (value.byteLength > bytesMax) {
     throw new SqlError(
       SqlState.programLimitExceeded,
-      `word of ${value.byteLength} bytes exceeds the limit of ${wordBytesMax} bytes`,
+      `word of ${value.byteLength} bytes exceeds the limit of ${bytesMax} bytes`,
       'a table row is stored as one word; make the row smaller',
     );
   }

@@ -21,11 +21,11 @@ import {
   passwordMessageBytesMax,
   startupMessageBytesMax,
 } from '../common/limits.js';
-import { SqlError } from '../common/sql-error.js';
+import { SqlError, SqlState } from '../common/sql-error.js';
 import { FrontendCode, StartupCode, TargetCode } from './message-codes.js';
 
 /** SQLSTATE protocol_violation: every framing or body error of this module. */
-export const protocolViolation = '08P01';
+export const protocolViolation = SqlState.protocolViolation;
 
 /** 0 = text, 1 = binary. */
 export type FormatCode = 0 | 1;

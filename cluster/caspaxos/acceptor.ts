@@ -27,9 +27,9 @@ export interface AcceptorState<V> {
 export const acceptedByMax = 8;
 
 /** Where an acceptor keeps its state: `save` resolves once the state is durable. */
-export interface AcceptorStorage<V> {
-  load(key: string): Promise<AcceptorState<V> | undefined>;
-  save(key: string, state: AcceptorState<V>): Promise<void>;
+export interface AcceptorStorage<V, K = string> {
+  load(key: K): Promise<AcceptorState<V> | undefined>;
+  save(key: K, state: AcceptorState<V>): Promise<void>;
 }
 
 export type PrepareReply<V> =
@@ -50,13 +50,17 @@ export type AcceptReply =
 
 export const emptyAcceptorState: AcceptorState<never> = Object.freeze({ promised: zeroBallot, accepted: zeroBallot, value: null, acceptedBy: [] });
 
-export class Acceptor<V> {
+export class Acceptor<V, K = string> {
   /** One operation per key at a time, so a prepare and an accept of one word never interleave their load and save. */
   private readonly queues = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly storage: AcceptorStorage<V>) {}
+  /** `keyText` names a key uniquely (the queues are by name). */
+  constructor(
+    private readonly storage: AcceptorStorage<V, K>,
+    private readonly keyText: (key: K) => string = String,
+  ) {}
 
-  prepare(key: string, ballot: Ballot): Promise<PrepareReply<V>> {
+  prepare(key: K, ballot: Ballot): Promise<PrepareReply<V>> {
     return this.serialized(key, async () => {
       const state = (await this.storage.load(key)) ?? emptyAcceptorState;
       const highest = higher(state.promised, state.accepted);
@@ -67,7 +71,7 @@ export class Acceptor<V> {
   }
 
   /** Accepts (`ballot`, `value`); with `promiseNext`, also promises that later ballot. */
-  accept(key: string, ballot: Ballot, value: V | null, promiseNext?: Ballot): Promise<AcceptReply> {
+  accept(key: K, ballot: Ballot, value: V | null, promiseNext?: Ballot): Promise<AcceptReply> {
     return this.serialized(key, async () => {
       const state = (await this.storage.load(key)) ?? emptyAcceptorState;
       const highest = higher(state.promised, state.accepted);
@@ -78,7 +82,8 @@ export class Acceptor<V> {
     });
   }
 
-  private serialized<T>(key: string, operation: () => Promise<T>): Promise<T> {
+  private serialized<T>(word: K, operation: () => Promise<T>): Promise<T> {
+    const key = this.keyText(word);
     const previous = this.queues.get(key) ?? Promise.resolve();
     const result = previous.then(operation, operation);
     const settled = result.then(

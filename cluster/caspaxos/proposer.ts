@@ -37,17 +37,19 @@ import type { AcceptReply, PrepareReply } from './acceptor.js';
 import { compareBallots, zeroBallot, type Ballot } from './ballot.js';
 
 /** Requests to one replica; a rejected promise means no answer (unreachable, timed out). */
-export interface ReplicaClient<V> {
-  prepare(node: string, key: string, ballot: Ballot): Promise<PrepareReply<V>>;
-  accept(node: string, key: string, ballot: Ballot, value: V | null, promiseNext?: Ballot): Promise<AcceptReply>;
+export interface ReplicaClient<V, K = string> {
+  prepare(node: string, key: K, ballot: Ballot): Promise<PrepareReply<V>>;
+  accept(node: string, key: K, ballot: Ballot, value: V | null, promiseNext?: Ballot): Promise<AcceptReply>;
 }
 
-export interface ProposerOptions<V> {
+export interface ProposerOptions<V, K = string> {
   /** Unique among proposers: it breaks ties between ballots. */
   readonly id: string;
   /** The replicas of a word (its rendezvous top R). */
-  readonly replicas: (key: string) => readonly string[];
-  readonly client: ReplicaClient<V>;
+  readonly replicas: (key: K) => readonly string[];
+  readonly client: ReplicaClient<V, K>;
+  /** Names a key uniquely (for the one-round-trip memory and messages); String by default. */
+  readonly keyText?: (key: K) => string;
   readonly sleep: (milliseconds: number) => Promise<void>;
   /** Uniform in [0, 1). */
   readonly random: () => number;
@@ -89,16 +91,16 @@ const attemptsMaxDefault = 8;
 const backoffMaxDefault = 50;
 const fastWordsMaxDefault = 10_000;
 
-export class Proposer<V> {
+export class Proposer<V, K = string> {
   readonly stats: ProposerStats = { attempts: 0, conflicts: 0, roundTrips: 0, fastChanges: 0, fastFallbacks: 0 };
   private counter = 0;
   /** Insertion-ordered, so the oldest entry goes first when it is full. */
   private readonly fast = new Map<string, FastPath<V>>();
 
-  constructor(private readonly options: ProposerOptions<V>) {}
+  constructor(private readonly options: ProposerOptions<V, K>) {}
 
   /** Applies `change` to the word at `key` once, linearizably; resolves what it answered. */
-  async change<R>(key: string, change: (current: V | null) => Change<V, R>): Promise<R> {
+  async change<R>(key: K, change: (current: V | null) => Change<V, R>): Promise<R> {
     const replicas = this.options.replicas(key);
     const majority = Math.floor(replicas.length / 2) + 1;
     const attemptsMax = this.options.attemptsMax ?? attemptsMaxDefault;
@@ -135,18 +137,18 @@ export class Proposer<V> {
       if (settled === 'did not') continue;
       throw new SqlError(
         SqlState.statementCompletionUnknown,
-        `the write to ${key} may or may not have taken effect: ${accepted.acceptances} of ${replicas.length} replicas accepted it and ${accepted.unanswered} did not answer, and a later ballot has been accepted since`,
+        `the write to ${this.text(key)} may or may not have taken effect: ${accepted.acceptances} of ${replicas.length} replicas accepted it and ${accepted.unanswered} did not answer, and a later ballot has been accepted since`,
         { hint: 'read the word to see which' },
       );
     }
     if (contended) {
-      throw new SqlError(SqlState.serializationFailure, `could not change ${key}: other changes of it kept winning (${attemptsMax} attempts); nothing was changed`, {
+      throw new SqlError(SqlState.serializationFailure, `could not change ${this.text(key)}: other changes of it kept winning (${attemptsMax} attempts); nothing was changed`, {
         hint: 'retry the statement',
       });
     }
     throw new SqlError(
       SqlState.cannotConnectNow,
-      `no quorum for ${key} after ${attemptsMax} attempts: at most ${answered} of its ${replicas.length} replicas answered, ${majority} are needed`,
+      `no quorum for ${this.text(key)} after ${attemptsMax} attempts: at most ${answered} of its ${replicas.length} replicas answered, ${majority} are needed`,
     );
   }
 
@@ -156,14 +158,14 @@ export class Proposer<V> {
    * have taken effect first settles it, as there).
    */
   private async tryFast<R>(
-    key: string,
+    key: K,
     replicas: readonly string[],
     majority: number,
     change: (current: V | null) => Change<V, R>,
   ): Promise<{ done: true; result: R } | { done: false }> {
-    const remembered = this.fast.get(key);
+    const remembered = this.fast.get(this.text(key));
     if (remembered === undefined) return { done: false };
-    this.fast.delete(key);
+    this.fast.delete(this.text(key));
     this.stats.fastChanges++;
     const { next, result } = change(remembered.value);
     const promiseNext = this.nextBallot();
@@ -178,7 +180,7 @@ export class Proposer<V> {
       const settled = await this.settle(key, replicas, remembered.ballot, next, majority);
       if (settled === 'took effect') return { done: true, result };
       if (settled === 'unknown') {
-        throw new SqlError(SqlState.statementCompletionUnknown, `the write to ${key} may or may not have taken effect: a later ballot has been accepted since`, {
+        throw new SqlError(SqlState.statementCompletionUnknown, `the write to ${this.text(key)} may or may not have taken effect: a later ballot has been accepted since`, {
           hint: 'read the word to see which',
         });
       }
@@ -190,11 +192,15 @@ export class Proposer<V> {
     return { counter: ++this.counter, proposer: this.options.id };
   }
 
-  private remember(key: string, ballot: Ballot, value: V | null): void {
+  private remember(key: K, ballot: Ballot, value: V | null): void {
     const wordsMax = this.options.fastWordsMax ?? fastWordsMaxDefault;
     if (wordsMax === 0) return;
     if (this.fast.size >= wordsMax) this.fast.delete(this.fast.keys().next().value as string);
-    this.fast.set(key, { ballot, value });
+    this.fast.set(this.text(key), { ballot, value });
+  }
+
+  private text(key: K): string {
+    return (this.options.keyText ?? String)(key);
   }
 
   /**
@@ -202,7 +208,7 @@ export class Proposer<V> {
    * ballots, whether it took effect, and makes the answer final (see the file comment).
    */
   private async settle(
-    key: string,
+    key: K,
     replicas: readonly string[],
     ballot: Ballot,
     value: V | null,
@@ -238,7 +244,7 @@ export class Proposer<V> {
 
   /** Phase 1. Promised: the current value. Refused: some replica has promised a higher ballot. */
   private async prepare(
-    key: string,
+    key: K,
     replicas: readonly string[],
     ballot: Ballot,
     quorum: number,
@@ -264,7 +270,7 @@ export class Proposer<V> {
    * as no answer when it cannot tell (AcceptReply).
    */
   private async accept(
-    key: string,
+    key: K,
     replicas: readonly string[],
     ballot: Ballot,
     value: V | null,

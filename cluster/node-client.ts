@@ -1,0 +1,114 @@
+/**
+ * A gateway's connection to the storage nodes: the CASPaxos proposer's ReplicaClient over
+ * HTTP. The operations for one node made in the same tick go in one request (a batch), over
+ * keep-alive connections. A request that fails or takes longer than the timeout fails all
+ * its operations: the proposer treats them as unanswered, never as refused.
+ */
+import http from 'node:http';
+import type { WordAddress } from '../store/key.js';
+import type { AcceptReply, PrepareReply } from './caspaxos/acceptor.js';
+import type { Ballot } from './caspaxos/ballot.js';
+import type { ReplicaClient } from './caspaxos/proposer.js';
+import type { ClusterFile, ClusterNode } from './cluster-file.js';
+import { acceptorPath, batchOperationsMax, decodeReplies, encodeRequests, secretHeader, type NodeReply, type NodeRequest } from './node-protocol.js';
+
+interface Pending {
+  readonly request: NodeRequest;
+  readonly resolve: (reply: NodeReply) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export interface NodeClientStats {
+  /** HTTP requests sent, and the operations they carried. */
+  requests: number;
+  operations: number;
+}
+
+export class NodeClient implements ReplicaClient<Buffer, WordAddress> {
+  readonly stats: NodeClientStats = { requests: 0, operations: 0 };
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  private readonly nodes: Map<string, ClusterNode>;
+  private readonly queues = new Map<string, Pending[]>();
+
+  constructor(
+    private readonly cluster: ClusterFile,
+    private readonly timeoutMilliseconds = 2000,
+  ) {
+    this.nodes = new Map(cluster.nodes.map((node) => [node.id, node]));
+  }
+
+  prepare(node: string, key: WordAddress, ballot: Ballot): Promise<PrepareReply<Buffer>> {
+    return this.enqueue(node, { op: 'prepare', key, ballot }) as Promise<PrepareReply<Buffer>>;
+  }
+
+  accept(node: string, key: WordAddress, ballot: Ballot, value: Buffer | null, promiseNext?: Ballot): Promise<AcceptReply> {
+    return this.enqueue(node, { op: 'accept', key, ballot, value, next: promiseNext }) as Promise<AcceptReply>;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private enqueue(node: string, request: NodeRequest): Promise<NodeReply> {
+    return new Promise((resolve, reject) => {
+      let queue = this.queues.get(node);
+      if (queue === undefined) {
+        queue = [];
+        this.queues.set(node, queue);
+        setImmediate(() => this.flush(node));
+      }
+      queue.push({ request, resolve, reject });
+    });
+  }
+
+  private flush(node: string): void {
+    const queue = this.queues.get(node) ?? [];
+    this.queues.delete(node);
+    for (let start = 0; start < queue.length; start += batchOperationsMax) {
+      void this.send(node, queue.slice(start, start + batchOperationsMax));
+    }
+  }
+
+  private async send(nodeId: string, batch: Pending[]): Promise<void> {
+    try {
+      const node = this.nodes.get(nodeId);
+      if (node === undefined) throw new Error(`node "${nodeId}" is not in the cluster file`);
+      this.stats.requests++;
+      this.stats.operations += batch.length;
+      const body = await this.post(node, encodeRequests(batch.map((pending) => pending.request)));
+      const replies = decodeReplies(body, batch.length);
+      batch.forEach((pending, index) => pending.resolve(replies[index]!));
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+    }
+  }
+
+  private post(node: ClusterNode, body: Uint8Array): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const request = http.request(
+        {
+          agent: this.agent,
+          host: node.host,
+          port: node.port,
+          method: 'POST',
+          path: acceptorPath,
+          timeout: this.timeoutMilliseconds,
+          headers: { 'content-type': 'application/msgpack', 'content-length': body.byteLength, [secretHeader]: this.cluster.secret },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            const payload = Buffer.concat(chunks);
+            if (response.statusCode === 200) resolve(payload);
+            else reject(new Error(`node ${node.id} answered ${response.statusCode}: ${payload.toString('utf8').slice(0, 200)}`));
+          });
+          response.on('error', reject);
+        },
+      );
+      request.on('timeout', () => request.destroy(new Error(`node ${node.id} did not answer within ${this.timeoutMilliseconds} ms`)));
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The storage node's request protocol (docs/cluster.md): one HTTP POST carries a batch of
+ * acceptor operations on words and gets their replies in order, as MessagePack.
+ *
+ *     POST /v1/acceptor   x-dmachine-secret: <secret>
+ *     { requests: [ { op: 'prepare', key, ballot } | { op: 'accept', key, ballot, value, next? } ] }
+ *     → { replies: [ PrepareReply | AcceptReply ] }
+ *
+ * A key travels as [account, resource, resourceType, primaryKey, sortKeyBytes | null]
+ * (the canonical primary key text and the typed sort-key bytes): the node recomputes the
+ * pointer, so a word's address never depends on what a gateway says it hashes to. A
+ * ballot travels as [counter, proposer].
+ */
+import { decode, encode } from '@msgpack/msgpack';
+import { SqlError, SqlState } from '../common/sql-error.js';
+import { decodeSortKeyBytes, resourceTypes, wordAddress, type ResourceType, type WordAddress } from '../store/key.js';
+import type { AcceptReply, PrepareReply } from './caspaxos/acceptor.js';
+import type { Ballot } from './caspaxos/ballot.js';
+
+export const acceptorPath = '/v1/acceptor';
+export const secretHeader = 'x-dmachine-secret';
+/** Operations one request may carry. */
+export const batchOperationsMax = 4096;
+
+type WireKey = [string, string, string, string, Uint8Array | null];
+type WireBallot = [number, string];
+
+export type NodeRequest =
+  | { readonly op: 'prepare'; readonly key: WordAddress; readonly ballot: Ballot }
+  | { readonly op: 'accept'; readonly key: WordAddress; readonly ballot: Ballot; readonly value: Buffer | null; readonly next?: Ballot | undefined };
+
+export type NodeReply = PrepareReply<Buffer> | AcceptReply;
+
+export function encodeRequests(requests: readonly NodeRequest[]): Uint8Array {
+  return encode({
+    requests: requests.map((request) =>
+      request.op === 'prepare'
+        ? { op: 'prepare', key: wireKey(request.key), ballot: wireBallot(request.ballot) }
+        : { op: 'accept', key: wireKey(request.key), ballot: wireBallot(request.ballot), value: request.value, next: request.next === undefined ? null : wireBallot(request.next) },
+    ),
+  });
+}
+
+/** The requests of a body, every field checked: a malformed one is 08P01 naming what is wrong. */
+export function decodeRequests(body: Uint8Array): NodeRequest[] {
+  const message = decodeOrFail(body) as { requests?: unknown };
+  if (typeof message !== 'object' || message === null || !Array.isArray(message.requests)) throw malformed('expected { requests: [...] }');
+  if (message.requests.length > batchOperationsMax) throw malformed(`more than ${batchOperationsMax} operations in one request`);
+  return message.requests.map((request: unknown, index: number) => {
+    if (typeof request !== 'object' || request === null) throw malformed(`request ${index} is not an object`);
+    const { op, key, ballot, value, next } = request as Record<string, unknown>;
+    if (op === 'prepare') return { op, key: parseKey(key, index), ballot: parseBallot(ballot, index) };
+    if (op !== 'accept') throw malformed(`request ${index}: unknown op ${String(op)}`);
+    if (value !== null && !(value instanceof Uint8Array)) throw malformed(`request ${index}: value must be bytes or nil`);
+    return {
+      op,
+      key: parseKey(key, index),
+      ballot: parseBallot(ballot, index),
+      value: value === null ? null : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+      next: next === null || next === undefined ? undefined : parseBallot(next, index),
+    };
+  });
+}
+
+export function encodeReplies(replies: readonly NodeReply[]): Uint8Array {
+  return encode({
+    replies: replies.map((reply) => {
+      if ('value' in reply) return { ok: true, accepted: wireBallot(reply.accepted), value: reply.value };
+      if (reply.ok) return { ok: true };
+      return 'acceptedHere' in reply
+        ? { ok: false, promised: wireBallot(reply.promised), acceptedHere: reply.acceptedHere }
+        : { ok: false, promised: wireBallot(reply.promised) };
+    }),
+  });
+}
+
+export function decodeReplies(body: Uint8Array, expected: number): NodeReply[] {
+  const message = decodeOrFail(body) as { replies?: unknown };
+  if (typeof message !== 'object' || message === null || !Array.isArray(message.replies) || message.replies.length !== expected) {
+    throw malformed(`expected ${expected} replies`);
+  }
+  return message.replies.map((reply: Record<string, unknown>, index: number): NodeReply => {
+    if (reply.ok === true && 'accepted' in reply) {
+      const value = reply.value;
+      if (value !== null && !(value instanceof Uint8Array)) throw malformed(`reply ${index}: value must be bytes or nil`);
+      return { ok: true, accepted: parseBallot(reply.accepted, index), value: value === null ? null : Buffer.from(value) };
+    }
+    if (reply.ok === true) return { ok: true };
+    const promised = parseBallot(reply.promised, index);
+    const acceptedHere = reply.acceptedHere;
+    if (acceptedHere === undefined) return { ok: false, promised };
+    if (acceptedHere !== 'yes' && acceptedHere !== 'no' && acceptedHere !== 'unknown') throw malformed(`reply ${index}: acceptedHere`);
+    return { ok: false, promised, acceptedHere };
+  });
+}
+
+function wireKey(address: WordAddress): WireKey {
+  return [address.account, address.resource, address.resourceType, address.primaryKey, address.sortKey?.bytes ?? null];
+}
+
+function wireBallot(ballot: Ballot): WireBallot {
+  return [ballot.counter, ballot.proposer];
+}
+
+function parseKey(input: unknown, index: number): WordAddress {
+  if (!Array.isArray(input) || input.length !== 5) throw malformed(`request ${index}: key must be [account, resource, type, primary key, sort key]`);
+  const [account, resource, resourceType, primaryKey, sortKey] = input as unknown[];
+  if (typeof account !== 'string' || typeof resource !== 'string' || typeof primaryKey !== 'string') throw malformed(`request ${index}: key names must be text`);
+  if (!resourceTypes.includes(resourceType as ResourceType)) throw malformed(`request ${index}: unknown resource type`);
+  if (sortKey !== null && !(sortKey instanceof Uint8Array)) throw malformed(`request ${index}: sort key must be bytes or nil`);
+  try {
+    return wordAddress({ account, resource, resourceType: resourceType as ResourceType, primaryKey, sortKey: sortKey === null ? undefined : decodeSortKeyBytes(sortKey) });
+  } catch (error) {
+    throw malformed(`request ${index}: ${(error as Error).message}`);
+  }
+}
+
+function parseBallot(input: unknown, index: number): Ballot {
+  if (!Array.isArray(input) || input.length !== 2 || !Number.isSafeInteger(input[0]) || (input[0] as number) < 0 || typeof input[1] !== 'string') {
+    throw malformed(`request ${index}: ballot must be [counter, proposer]`);
+  }
+  return { counter: input[0] as number, proposer: input[1] as string };
+}
+
+function decodeOrFail(body: Uint8Array): unknown {
+  try {
+    return decode(body);
+  } catch (error) {
+    throw malformed(`not MessagePack: ${(error as Error).message}`);
+  }
+}
+
+function malformed(message: string): SqlError {
+  return new SqlError(SqlState.protocolViolation, `malformed node request: ${message}`);
+}

@@ -1,0 +1,101 @@
+/**
+ * A storage node (`dmachine node`): the CASPaxos acceptors of the words this node holds,
+ * served over HTTP (fastify, keep-alive) at its address from the cluster file.
+ *
+ *     POST /v1/acceptor   a batch of prepares and accepts (cluster/node-protocol.ts); the
+ *                         shared secret in x-dmachine-secret, compared in constant time;
+ *                         401 without it, 400 with SQLSTATE 08P01 for a malformed batch
+ *     GET  /health        {"status": "ok", "node": id}; no secret needed
+ *
+ * Acceptor states live in the node's rnd store (cluster/acceptor-storage.ts), whose group
+ * commit makes the saves of concurrent requests durable with one sync.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { SqlError } from '../common/sql-error.js';
+import type { WordAddress } from '../store/key.js';
+import { rndStoreFileName } from '../store/local-memory.js';
+import { RndStore } from '../store/rnd-store.js';
+import { acceptorStateBytesMax, RndAcceptorStorage } from './acceptor-storage.js';
+import { Acceptor } from './caspaxos/acceptor.js';
+import type { ClusterFile, ClusterNode } from './cluster-file.js';
+import { acceptorPath, decodeRequests, encodeReplies, secretHeader, type NodeReply } from './node-protocol.js';
+
+/** A batch body at most: every operation carrying a full word, and then some. */
+const bodyBytesMax = 64 * 1024 * 1024;
+
+export interface NodeServerOptions {
+  readonly cluster: ClusterFile;
+  readonly id: string;
+  readonly dataDirectory: string;
+  /** Listen here instead of the cluster file's host (the port is always the file's). */
+  readonly host?: string | undefined;
+}
+
+export class NodeServer {
+  private constructor(
+    readonly node: ClusterNode,
+    private readonly app: FastifyInstance,
+    private readonly store: RndStore,
+  ) {}
+
+  static async start(options: NodeServerOptions): Promise<NodeServer> {
+    const node = options.cluster.nodes.find((candidate) => candidate.id === options.id);
+    if (node === undefined) throw new SqlError('22023', `node "${options.id}" is not in the cluster file`);
+    mkdirSync(options.dataDirectory, { recursive: true });
+    const store = RndStore.open(join(options.dataDirectory, rndStoreFileName), { valueBytesMax: acceptorStateBytesMax });
+    const acceptor = new Acceptor<Buffer, WordAddress>(new RndAcceptorStorage(store), wordKeyText);
+    const app = Fastify({ bodyLimit: bodyBytesMax, keepAliveTimeout: 60_000 });
+    const secretDigest = digest(options.cluster.secret);
+    app.addContentTypeParser('application/msgpack', { parseAs: 'buffer', bodyLimit: bodyBytesMax }, (_request, body, done) => done(null, body));
+    app.get('/health', async () => ({ status: 'ok', node: node.id }));
+    app.post(acceptorPath, async (request, reply) => {
+      const given = request.headers[secretHeader];
+      if (typeof given !== 'string' || !timingSafeEqual(digest(given), secretDigest)) {
+        return reply.code(401).send({ error: 'the cluster secret is missing or wrong' });
+      }
+      if (!Buffer.isBuffer(request.body)) return reply.code(415).send({ error: 'send application/msgpack' });
+      let requests;
+      try {
+        requests = decodeRequests(request.body);
+      } catch (error) {
+        const failure = error as SqlError;
+        return reply.code(400).send({ error: failure.message, sqlstate: failure.sqlstate });
+      }
+      const replies: NodeReply[] = await Promise.all(
+        requests.map((operation) =>
+          operation.op === 'prepare'
+            ? acceptor.prepare(operation.key, operation.ballot)
+            : acceptor.accept(operation.key, operation.ballot, operation.value, operation.next),
+        ),
+      );
+      return reply.type('application/msgpack').send(Buffer.from(encodeReplies(replies)));
+    });
+    try {
+      await app.listen({ host: options.host ?? node.host, port: node.port });
+    } catch (error) {
+      await app.close();
+      await store.close();
+      throw error;
+    }
+    return new NodeServer(node, app, store);
+  }
+
+  /** Stops taking requests, finishes those in flight, then closes the store (what is pending is synced). */
+  async close(): Promise<void> {
+    await this.app.close();
+    await this.store.close();
+  }
+}
+
+/** A word's unique name for the acceptor's per-word queues: pointer and sort-key bytes. */
+export function wordKeyText(address: WordAddress): string {
+  return `${address.pointer.toString('hex')}/${address.sortKey?.bytes.toString('hex') ?? ''}`;
+}
+
+/** Equal-length digests, so the comparison's time says nothing about the secret's length or prefix. */
+function digest(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
+}

@@ -1,0 +1,115 @@
+/**
+ * The node protocol's codec and the cluster file: everything a node or gateway reads from
+ * outside either parses into checked values or fails with a clear error (08P01, 22023),
+ * never with anything else.
+ */
+import { encode } from '@msgpack/msgpack';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SqlError } from '../../common/sql-error.js';
+import { decodeState, encodeState } from '../../cluster/acceptor-storage.js';
+import { parseClusterFile } from '../../cluster/cluster-file.js';
+import { decodeReplies, decodeRequests, encodeReplies, encodeRequests, type NodeRequest } from '../../cluster/node-protocol.js';
+import { wordAddress } from '../../store/key.js';
+
+const address = wordAddress({ account: 'acme', resource: 'jobs', resourceType: 'rnd', primaryKey: 'c', sortKey: 42n });
+const plain = wordAddress({ account: 'acme', resource: 'users', resourceType: 'rnd', primaryKey: 'alice' });
+
+function sqlstateOf(action: () => unknown): string | undefined {
+  try {
+    action();
+    return undefined;
+  } catch (error) {
+    if (error instanceof SqlError) return error.sqlstate;
+    throw error;
+  }
+}
+
+describe('node protocol', () => {
+  it('round-trips a batch of prepares and accepts, keys recomputed to the same pointers', () => {
+    const requests: NodeRequest[] = [
+      { op: 'prepare', key: address, ballot: { counter: 3, proposer: 'g1' } },
+      { op: 'accept', key: plain, ballot: { counter: 4, proposer: 'g2' }, value: Buffer.from('v'), next: { counter: 5, proposer: 'g2' } },
+      { op: 'accept', key: address, ballot: { counter: 6, proposer: 'g1' }, value: null, next: undefined },
+    ];
+    const decoded = decodeRequests(encodeRequests(requests));
+    expect(decoded).toEqual(requests);
+    expect(decoded[0]!.key.pointer.equals(address.pointer)).toBe(true);
+    const replies = [
+      { ok: true as const, accepted: { counter: 2, proposer: 'g1' }, value: Buffer.from('x') },
+      { ok: false as const, promised: { counter: 9, proposer: 'g3' }, acceptedHere: 'no' as const },
+      { ok: true as const },
+    ];
+    expect(decodeReplies(encodeReplies(replies), 3)).toEqual(replies);
+    expect(sqlstateOf(() => decodeReplies(encodeReplies(replies), 2))).toBe('08P01');
+  });
+
+  it('refuses malformed batches with 08P01 naming the problem', () => {
+    const bad = (value: unknown) => sqlstateOf(() => decodeRequests(encode(value)));
+    expect(bad({ requests: [{ op: 'merge', key: [], ballot: [1, 'p'] }] })).toBe('08P01');
+    expect(bad({ requests: [{ op: 'prepare', key: ['a', 'b', 'tape', 'c', null], ballot: [1, 'p'] }] })).toBe('08P01');
+    expect(bad({ requests: [{ op: 'prepare', key: ['a', 'b', 'rnd', 'c', new Uint8Array([0x99])], ballot: [1, 'p'] }] })).toBe('08P01');
+    expect(bad({ requests: [{ op: 'prepare', key: ['a', 'b', 'rnd', 'c', null], ballot: [-1, 'p'] }] })).toBe('08P01');
+    expect(bad({ requests: [{ op: 'accept', key: ['a', 'b', 'rnd', 'c', null], ballot: [1, 'p'], value: 'text' }] })).toBe('08P01');
+    expect(bad({ requests: Array.from({ length: 4097 }, () => ({})) })).toBe('08P01');
+    expect(sqlstateOf(() => decodeRequests(Buffer.from([0xc1])))).toBe('08P01');
+  });
+
+  it('answers random bytes and random MessagePack with requests or 08P01, nothing else', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (body) => {
+        const state = sqlstateOf(() => decodeRequests(body));
+        expect(state === undefined || state === '08P01').toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const state = sqlstateOf(() => decodeRequests(encode({ requests: [value] })));
+        expect(state === undefined || state === '08P01').toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('acceptor state encoding', () => {
+  it('round-trips, and refuses bytes that are not a state with XX001', () => {
+    const state = { promised: { counter: 7, proposer: 'g1' }, accepted: { counter: 6, proposer: 'g2' }, value: Buffer.from('v'), acceptedBy: [{ counter: 6, proposer: 'g2' }] };
+    expect(decodeState(encodeState(state), plain)).toEqual(state);
+    expect(decodeState(encodeState({ ...state, value: null }), plain).value).toBeNull();
+    expect(sqlstateOf(() => decodeState(Buffer.from([0xc1]), plain))).toBe('XX001');
+    expect(sqlstateOf(() => decodeState(encode({ p: [1, 'a'] }), plain))).toBe('XX001');
+  });
+});
+
+describe('cluster file', () => {
+  const nodes = [
+    { id: 'n1', address: '127.0.0.1:7101', weight: 1 },
+    { id: 'n2', address: '[::1]:7102' },
+    { id: 'n3', address: 'db3.example:7103', weight: 2.5 },
+  ];
+
+  it('reads replicas, secret and nodes, weight 1 and 3 replicas by default', () => {
+    const file = parseClusterFile({ secret: 'x'.repeat(16), nodes });
+    expect(file.replicas).toBe(3);
+    expect(file.nodes.map((node) => [node.id, node.host, node.port, node.weight])).toEqual([
+      ['n1', '127.0.0.1', 7101, 1],
+      ['n2', '::1', 7102, 1],
+      ['n3', 'db3.example', 7103, 2.5],
+    ]);
+  });
+
+  it('refuses what would make a cluster unsafe or ambiguous, with 22023', () => {
+    const refused = (input: unknown) => sqlstateOf(() => parseClusterFile(input));
+    expect(refused({ secret: 'short', nodes })).toBe('22023');
+    expect(refused({ secret: 'x'.repeat(16), nodes: [] })).toBe('22023');
+    expect(refused({ secret: 'x'.repeat(16), nodes, replicas: 4 })).toBe('22023');
+    expect(refused({ secret: 'x'.repeat(16), nodes: [...nodes, { id: 'n1', address: '127.0.0.1:9' }] })).toBe('22023');
+    expect(refused({ secret: 'x'.repeat(16), nodes: [...nodes, { id: 'n4', address: '127.0.0.1:7101' }] })).toBe('22023');
+    expect(refused({ secret: 'x'.repeat(16), nodes: [{ id: 'n1', address: 'nowhere' }] })).toBe('22023');
+    expect(refused({ secret: 'x'.repeat(16), nodes: [{ id: 'n 1', address: 'h:1' }] })).toBe('22023');
+    expect(refused({ secret: 'x'.repeat(16), nodes: [{ id: 'n1', address: 'h:1', weight: 0 }] })).toBe('22023');
+    expect(refused([])).toBe('22023');
+  });
+});
