@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { reportError, UsageError } from './arguments.js';
 import { asmCommand, asmUsage, disasmCommand, disasmUsage } from './commands/assembler.js';
 import { compileCommand, compileUsage, explainCommand, explainUsage } from './commands/explain.js';
+import { gatewayCommand, gatewayUsage } from './commands/gateway.js';
 import { keyCommand, keyUsage } from './commands/key.js';
 import { nodeCommand, nodeUsage } from './commands/node.js';
 import { runCommand, runUsage } from './commands/run.js';
@@ -18,6 +19,7 @@ type Command = (args: string[]) => number | Promise<number>;
 const commands: Record<string, { run: Command; usage: string }> = {
   start: { run: startCommand, usage: startUsage },
   node: { run: nodeCommand, usage: nodeUsage },
+  gateway: { run: gatewayCommand, usage: gatewayUsage },
   key: { run: keyCommand, usage: keyUsage },
   asm: { run: asmCommand, usage: asmUsage },
   disasm: { run: disasmCommand, usage: disasmUsage },

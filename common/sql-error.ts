@@ -38,6 +38,7 @@ export const SqlState = {
   /** Not enough replicas of a word answered for a quorum. */
   cannotConnectNow: '57P03',
   protocolViolation: '08P01',
+  featureNotSupported: '0A000',
   ioError: '58030',
   dataCorrupted: 'XX001',
   internalError: 'XX000',

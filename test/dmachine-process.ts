@@ -9,11 +9,13 @@ import { typescriptNodeArguments } from './typescript-child.js';
 const mainScript = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 
 /**
- * `dmachine start ARGS` as a child process; `ready` resolves with the psql URL it prints. The
- * admin password is admin unless `env` sets DMACHINE_ADMIN_PASSWORD.
+ * `dmachine start ARGS` (or `dmachine gateway ARGS`) as a child process; `ready` resolves
+ * with the psql URL it prints. The admin password is admin unless `env` sets
+ * DMACHINE_ADMIN_PASSWORD.
  */
-export function startServer(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }) {
-  const child = spawn(process.execPath, typescriptNodeArguments(mainScript, 'start', ...args), {
+export function startServer(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; command?: 'start' | 'gateway' }) {
+  const command = options.command ?? 'start';
+  const child = spawn(process.execPath, typescriptNodeArguments(mainScript, command, ...args), {
     cwd: options.cwd,
     env: { ...process.env, DMACHINE_ADMIN_PASSWORD: '', ...options.env },
   });
@@ -27,7 +29,7 @@ export function startServer(args: string[], options: { cwd: string; env?: NodeJS
       const match = /^ {2}psql (\S+)$/m.exec(stdout);
       if (match) resolve(match[1]!);
     });
-    void exited.then(() => reject(new Error(`dmachine start exited early: ${stdout}${stderr}`)));
+    void exited.then(() => reject(new Error(`dmachine ${command} exited early: ${stdout}${stderr}`)));
   });
   return { child, ready, exited, output: () => stdout, errors: () => stderr };
 }

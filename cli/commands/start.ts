@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalMemory } from '../../store/local-memory.js';
+import type { Memory } from '../../store/memory.js';
 import { parseMilliseconds } from '../../wire/settings.js';
 import { connectionsMaxDefault, WireServer } from '../../wire/server.js';
 import { UsageError } from '../arguments.js';
@@ -41,21 +42,27 @@ function positiveInteger(text: string, flag: string): number {
   return value;
 }
 
-export async function startCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      data: { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'max-connections': { type: 'string' },
-      'statement-timeout': { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-    },
-    allowPositionals: true,
-  });
-  if (positionals.length > 0) throw new UsageError(`start takes no arguments, got "${positionals.join(' ')}"`);
+/** The options `start` and `gateway` share: where and how the PostgreSQL frontend listens. */
+export const frontendOptions = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'max-connections': { type: 'string' },
+  'statement-timeout': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+} as const;
+
+export interface Frontend {
+  readonly host: string;
+  readonly port: number;
+  readonly connectionsMax: number | undefined;
+  readonly statementTimeoutMilliseconds: number;
+  readonly tls: { cert: Buffer; key: Buffer } | undefined;
+  readonly password: string;
+}
+
+/** Checks the frontend options (exit code 2 for a mistake) and reads the admin password from the environment. */
+export function parseFrontend(values: { [K in keyof typeof frontendOptions]?: string | undefined }): Frontend {
   const host = values.host ?? hostDefault;
   const port = values.port === undefined ? portDefault : positiveInteger(values.port, '--port');
   if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
@@ -71,26 +78,42 @@ export async function startCommand(args: string[]): Promise<number> {
   if (!isLoopback(host) && password === adminPasswordDefault) {
     throw new UsageError(`refusing to listen on ${host} with the default admin password: set ${adminPasswordVariable}`);
   }
+  return { host, port, connectionsMax, statementTimeoutMilliseconds, tls, password };
+}
 
+export async function startCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { data: { type: 'string' }, ...frontendOptions }, allowPositionals: true });
+  if (positionals.length > 0) throw new UsageError(`start takes no arguments, got "${positionals.join(' ')}"`);
+  const frontend = parseFrontend(values);
   const directory = resolve(values.data ?? dataDirectoryDefault);
   const memory = LocalMemory.open(directory);
+  const { journalMode, synchronous } = memory.store.durabilitySettings();
+  const description =
+    `memory open in ${directory} (journal_mode=${journalMode}, synchronous=${synchronous}, ` +
+    `WAL fdatasync before every acknowledgement, words stored: ${memory.store.countWords()})`;
+  return serveFrontend(memory, frontend, description, () => memory.close());
+}
+
+/**
+ * Serves the PostgreSQL frontend over `memory` until SIGINT/SIGTERM: creates the admin on
+ * first use, prints how to connect, then shuts down cleanly and closes the memory.
+ */
+export async function serveFrontend(memory: Memory, frontend: Frontend, description: string, closeMemory: () => Promise<void>): Promise<number> {
+  const { host, port, connectionsMax, statementTimeoutMilliseconds, tls, password } = frontend;
   const server = new WireServer({ memory, host, port, connectionsMax, statementTimeoutMilliseconds, tls });
-  let boundPort: number;
   try {
     const admin = await server.accounts.bootstrapAdmin(adminUser, password);
-    boundPort = await server.listen();
-    const { journalMode, synchronous } = memory.store.durabilitySettings();
+    const boundPort = await server.listen();
     const urlHost = host.includes(':') ? `[${host}]` : host;
     const credentials = password === adminPasswordDefault ? `${adminUser}:${adminPasswordDefault}` : adminUser;
     process.stdout.write(
-      `dmachine: memory open in ${directory} (journal_mode=${journalMode}, synchronous=${synchronous}, ` +
-        `WAL fdatasync before every acknowledgement, words stored: ${memory.store.countWords()})\n` +
+      `dmachine: ${description}\n` +
         `dmachine: user "${adminUser}" ${admin === 'created' ? 'created' : 'exists (its password is kept)'}\n` +
         `dmachine: listening on ${urlHost}:${boundPort}${tls === undefined ? '' : ' (TLS available)'}; connect with\n` +
         `  psql postgres://${credentials}@${urlHost}:${boundPort}/${adminUser}\n`,
     );
   } catch (error) {
-    await memory.close();
+    await closeMemory();
     throw error;
   }
 
@@ -105,7 +128,7 @@ export async function startCommand(args: string[]): Promise<number> {
     process.on('SIGTERM', stop);
   });
   await server.close();
-  await memory.close();
+  await closeMemory();
   process.stdout.write('dmachine: stopped\n');
   return 0;
 }

@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode } from '@msgpack/msgpack';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqlError } from '../../common/sql-error.js';
 import { Proposer } from '../../cluster/caspaxos/proposer.js';
@@ -23,6 +24,7 @@ import { wordAddress, type WordAddress } from '../../store/key.js';
 import { checkLinearizable } from '../linearizability/checker.js';
 import { registerModel, type RegisterInput, type RegisterOperation, type RegisterOutput, type RegisterValue } from '../linearizability/register-model.js';
 import { temporaryDirectoryPerTest } from '../store/helpers.js';
+import { startServer } from '../dmachine-process.js';
 import { typescriptNodeArguments } from '../typescript-child.js';
 
 const mainScript = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
@@ -185,6 +187,37 @@ describe('storage node processes', () => {
     // 'three' only if the failed write was 40003 (its outcome unknown); never anything else.
     if ((failure as SqlError).sqlstate === '57P03') expect(after).toEqual({ kind: 'read', value: 'two' });
     else expect(['two', 'three']).toContain((after as { value: string }).value);
+  }, 60_000);
+
+  it('serves SQL through two gateway processes over the nodes, a node killed under it, and says 0A000 for what a cluster cannot do yet', async () => {
+    cluster = await Cluster.create(directory());
+    const gateways = ['g1', 'g2'].map(() => startServer(['--cluster', cluster!.path, '--port', '0'], { cwd: directory(), command: 'gateway' }));
+    try {
+      const [first, second] = await Promise.all(gateways.map(async (gateway) => {
+        const connection = new pg.Client({ connectionString: await gateway.ready });
+        await connection.connect();
+        return connection;
+      }));
+      try {
+        await first!.query('CREATE TABLE accounts (id int8 PRIMARY KEY, balance int8)');
+        await first!.query('INSERT INTO accounts VALUES (1, 100), (2, 50)');
+        await cluster.kill('n3');
+        await second!.query('UPDATE accounts SET balance = balance - 30 WHERE id = 1');
+        const { rows } = await first!.query({ text: 'SELECT balance FROM accounts WHERE id = $1', values: [1] });
+        expect(rows).toEqual([{ balance: '70' }]);
+        const scan = await second!.query('SELECT * FROM accounts').catch((error: { code?: string; message: string }) => error);
+        expect(scan).toMatchObject({ code: '0A000' });
+        expect((scan as Error).message).toMatch(/not supported on a cluster yet/);
+        expect((await second!.query({ text: 'SELECT balance FROM accounts WHERE id = $1', values: [2] })).rows).toEqual([{ balance: '50' }]);
+      } finally {
+        await Promise.all([first!.end(), second!.end()]);
+      }
+    } finally {
+      for (const gateway of gateways) {
+        gateway.child.kill('SIGTERM');
+        await gateway.exited;
+      }
+    }
   }, 60_000);
 
   it('gives a linearizable history to 8 clients through two gateways while a node is killed and another stopped', async () => {

@@ -1,0 +1,27 @@
+/**
+ * `dmachine gateway`: a PostgreSQL frontend whose memory is the cluster (docs/cluster.md):
+ * every word operation a statement makes is a CASPaxos change on the word's replicas. Any
+ * number of gateways can serve one cluster at once; there is no leader to fail over.
+ */
+import { parseArgs } from 'node:util';
+import { ClusterMemory } from '../../cluster/cluster-memory.js';
+import { readClusterFile } from '../../cluster/cluster-file.js';
+import { UsageError } from '../arguments.js';
+import { frontendOptions, hostDefault, parseFrontend, portDefault, serveFrontend } from './start.js';
+
+export const gatewayUsage = `dmachine gateway --cluster FILE [--host HOST] [--port PORT] [--max-connections N]
+                 [--statement-timeout MS] [--tls-cert FILE --tls-key FILE]
+    Serve the PostgreSQL wire protocol on HOST:PORT (default ${hostDefault}:${portDefault}) over the
+    cluster described in FILE (its nodes run dmachine node), with the same users, options and
+    shutdown as dmachine start. Not yet on a cluster: scans and queues (0A000).`;
+
+export async function gatewayCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { cluster: { type: 'string' }, ...frontendOptions }, allowPositionals: true });
+  if (positionals.length > 0) throw new UsageError(`gateway takes no arguments, got "${positionals.join(' ')}"`);
+  if (values.cluster === undefined) throw new UsageError('gateway needs --cluster FILE');
+  const frontend = parseFrontend(values);
+  const cluster = readClusterFile(values.cluster);
+  const memory = new ClusterMemory(cluster);
+  const description = `cluster of ${cluster.nodes.length} nodes (${cluster.nodes.map((node) => node.id).join(', ')}), ${cluster.replicas} replicas per word`;
+  return serveFrontend(memory, frontend, description, async () => memory.close());
+}
