@@ -5,9 +5,14 @@
  * start. SIGINT/SIGTERM stop it cleanly: no new connections, in-flight statements finish,
  * sessions are told (57P01), then the memory is closed (every write is already durable).
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { readClusterFile } from '../../cluster/cluster-file.js';
+import { ClusterMemory } from '../../cluster/cluster-memory.js';
 import { LocalMemory } from '../../store/local-memory.js';
 import type { Memory } from '../../store/memory.js';
 import { parseMilliseconds } from '../../wire/settings.js';
@@ -21,7 +26,7 @@ export const adminUser = 'admin';
 export const adminPasswordDefault = 'admin';
 export const adminPasswordVariable = 'DMACHINE_ADMIN_PASSWORD';
 
-export const startUsage = `dmachine start [--host HOST] [--port PORT] [--data DIR] [--max-connections N]
+export const startUsage = `dmachine start [--host HOST] [--port PORT] [--data DIR] [--nodes N] [--max-connections N]
                [--statement-timeout MS] [--tls-cert FILE --tls-key FILE]
     Serve the PostgreSQL wire protocol on HOST:PORT (default ${hostDefault}:${portDefault}) over the
     embedded single-node memory in DIR (default ${dataDirectoryDefault}, created if needed).
@@ -30,6 +35,8 @@ export const startUsage = `dmachine start [--host HOST] [--port PORT] [--data DI
       --max-connections N     sessions at once (default ${connectionsMaxDefault}); more get 53300
       --statement-timeout MS  default statement_timeout (0: none; also 5s, 1min)
       --tls-cert, --tls-key   PEM files: enable TLS (sslmode=require)
+      --nodes N               a local cluster instead: N node processes (data in DIR/n1 ..),
+                              the cluster file DIR/cluster.json, and this process as its gateway
     SIGINT/SIGTERM shut down cleanly.`;
 
 function isLoopback(host: string): boolean {
@@ -82,10 +89,15 @@ export function parseFrontend(values: { [K in keyof typeof frontendOptions]?: st
 }
 
 export async function startCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { data: { type: 'string' }, ...frontendOptions }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args, options: { data: { type: 'string' }, nodes: { type: 'string' }, ...frontendOptions }, allowPositionals: true });
   if (positionals.length > 0) throw new UsageError(`start takes no arguments, got "${positionals.join(' ')}"`);
   const frontend = parseFrontend(values);
   const directory = resolve(values.data ?? dataDirectoryDefault);
+  if (values.nodes !== undefined) {
+    const count = positiveInteger(values.nodes, '--nodes');
+    if (count < 1 || count > localNodesMax) throw new UsageError(`--nodes takes 1 to ${localNodesMax}, got ${count}`);
+    return startLocalCluster(directory, count, frontend);
+  }
   const memory = LocalMemory.open(directory);
   const { journalMode, synchronous } = memory.store.durabilitySettings();
   const description =
@@ -131,4 +143,74 @@ export async function serveFrontend(memory: Memory, frontend: Frontend, descript
   await closeMemory();
   process.stdout.write('dmachine: stopped\n');
   return 0;
+}
+
+const localNodesMax = 9;
+
+/**
+ * `start --nodes N`: N `dmachine node` processes on loopback (their cluster file made on
+ * first start, with a random secret and free ports, and kept for the next) and this process
+ * as their gateway. Stopping stops the nodes too.
+ */
+async function startLocalCluster(directory: string, count: number, frontend: Frontend): Promise<number> {
+  const clusterPath = join(directory, 'cluster.json');
+  if (!existsSync(clusterPath)) await writeLocalClusterFile(clusterPath, count);
+  const cluster = readClusterFile(clusterPath);
+  if (cluster.nodes.length !== count) {
+    throw new UsageError(`${clusterPath} describes ${cluster.nodes.length} nodes, not ${count}: use --nodes ${cluster.nodes.length} or another --data`);
+  }
+  const nodes = await Promise.all(cluster.nodes.map((node) => spawnNode(clusterPath, node.id, join(directory, node.id))));
+  const stopNodes = async () => {
+    await Promise.all(nodes.map(async (node) => {
+      node.child.kill('SIGTERM');
+      await node.exited;
+    }));
+  };
+  const memory = new ClusterMemory(cluster);
+  const description = `local cluster of ${count} node processes (data in ${directory}/n1..n${count}, ${cluster.replicas} replicas per word)`;
+  try {
+    return await serveFrontend(memory, frontend, description, async () => {
+      memory.close();
+      await stopNodes();
+    });
+  } catch (error) {
+    await stopNodes();
+    throw error;
+  }
+}
+
+async function writeLocalClusterFile(path: string, count: number): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
+  const ports = await Promise.all(Array.from({ length: count }, freeLoopbackPort));
+  const nodes = ports.map((port, index) => ({ id: `n${index + 1}`, address: `127.0.0.1:${port}`, weight: 1 }));
+  writeFileSync(path, `${JSON.stringify({ replicas: Math.min(3, count), secret: randomBytes(24).toString('hex'), nodes }, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** A loopback port nothing listens on right now. */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** One `dmachine node` child, run the way this process was (same node flags, same entry script). */
+async function spawnNode(clusterPath: string, id: string, dataDirectory: string): Promise<{ child: ChildProcess; exited: Promise<void> }> {
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'node', '--cluster', clusterPath, '--id', id, '--data', dataDirectory], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolveExit) => child.on('exit', () => resolveExit()));
+  await new Promise<void>((resolveReady, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('listening on')) resolveReady();
+    });
+    void exited.then(() => reject(new Error(`node ${id} exited before it listened: ${output}`)));
+  });
+  return { child, exited };
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { temporaryDirectoryPerTest } from '../store/helpers.js';
@@ -28,6 +28,32 @@ describe('dmachine start', () => {
     again.child.kill('SIGINT');
     expect(await again.exited).toBe(0);
   });
+
+  it('runs a local cluster with --nodes 3: three node processes, this one their gateway, all stopped together', async () => {
+    const data = join(directory(), 'cluster');
+    const server = startServer(['--port', '0', '--nodes', '3', '--data', data], { cwd: directory() });
+    const url = await server.ready;
+    expect(server.output()).toContain('local cluster of 3 node processes');
+    const result = await runProgram('psql', [url, '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE TABLE t (id int4 PRIMARY KEY, v text)', '-c', "INSERT INTO t VALUES (1, 'replicated')", '-c', 'SELECT v FROM t WHERE id = 1']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('CREATE TABLE\nINSERT 0 1\nreplicated\n');
+    const cluster = JSON.parse(readFileSync(join(data, 'cluster.json'), 'utf8')) as { replicas: number; nodes: { id: string; address: string }[] };
+    expect(cluster.replicas).toBe(3);
+    expect(cluster.nodes.map((node) => node.id)).toEqual(['n1', 'n2', 'n3']);
+    for (const node of cluster.nodes) expect(existsSync(join(data, node.id, 'rnd.sqlite'))).toBe(true);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    // The nodes went with it: nothing answers on their ports.
+    for (const node of cluster.nodes) {
+      await expect(fetch(`http://${node.address}/health`)).rejects.toThrow();
+    }
+    // And the cluster comes back from its file, data included.
+    const again = startServer(['--port', '0', '--nodes', '3', '--data', data], { cwd: directory() });
+    const second = await runProgram('psql', [await again.ready, '-X', '-A', '-t', '-c', 'SELECT v FROM t WHERE id = 1']);
+    expect(second.stdout).toBe('replicated\n');
+    again.child.kill('SIGINT');
+    expect(await again.exited).toBe(0);
+  }, 60_000);
 
   it('uses DMACHINE_ADMIN_PASSWORD and refuses a non-loopback address without it', async () => {
     const refused = runCli(['start', '--host', '0.0.0.0', '--port', '0', '--data', join(directory(), 'data')]);

@@ -7,12 +7,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode } from '@msgpack/msgpack';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freeLoopbackPort } from '../../cli/commands/start.js';
 import { SqlError } from '../../common/sql-error.js';
 import { Proposer } from '../../cluster/caspaxos/proposer.js';
 import type { ClusterFile } from '../../cluster/cluster-file.js';
@@ -30,14 +30,6 @@ import { typescriptNodeArguments } from '../typescript-child.js';
 const mainScript = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
 const secret = 'a cluster secret of enough bytes';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 interface RunningNode {
   child: ChildProcess;
   exited: Promise<void>;
@@ -54,7 +46,7 @@ class Cluster {
   ) {}
 
   static async create(directory: string): Promise<Cluster> {
-    const nodes = await Promise.all(['n1', 'n2', 'n3'].map(async (id) => ({ id, address: `127.0.0.1:${await freePort()}`, weight: 1 })));
+    const nodes = await Promise.all(['n1', 'n2', 'n3'].map(async (id) => ({ id, address: `127.0.0.1:${await freeLoopbackPort()}`, weight: 1 })));
     const raw = { replicas: 3, secret, nodes };
     const path = join(directory, 'cluster.json');
     writeFileSync(path, JSON.stringify(raw));
