@@ -79,7 +79,18 @@ export interface ProposerStats {
   /** Changes that went straight to the accept phase, and those of them that had to fall back. */
   fastChanges: number;
   fastFallbacks: number;
+  /** Changes that shared a round with an earlier one of the same word. */
+  batchedChanges: number;
 }
+
+interface WordQueue<V, K> {
+  readonly key: K;
+  readonly waiting: { change: (current: V | null) => Change<V, unknown>; resolve: (result: unknown) => void; reject: (error: unknown) => void }[];
+  running: boolean;
+}
+
+/** Changes of one word that one round takes at most. */
+const batchChangesMax = 256;
 
 /** A word this proposer changed last: its value and the ballot the replicas promised next. */
 interface FastPath<V> {
@@ -92,15 +103,66 @@ const backoffMaxDefault = 50;
 const fastWordsMaxDefault = 10_000;
 
 export class Proposer<V, K = string> {
-  readonly stats: ProposerStats = { attempts: 0, conflicts: 0, roundTrips: 0, fastChanges: 0, fastFallbacks: 0 };
+  readonly stats: ProposerStats = { attempts: 0, conflicts: 0, roundTrips: 0, fastChanges: 0, fastFallbacks: 0, batchedChanges: 0 };
   private counter = 0;
   /** Insertion-ordered, so the oldest entry goes first when it is full. */
   private readonly fast = new Map<string, FastPath<V>>();
+  /** Per word: the changes waiting for a round, and whether one is running. */
+  private readonly queues = new Map<string, WordQueue<V, K>>();
 
   constructor(private readonly options: ProposerOptions<V, K>) {}
 
   /** Applies `change` to the word at `key` once, linearizably; resolves what it answered. */
-  async change<R>(key: K, change: (current: V | null) => Change<V, R>): Promise<R> {
+  /**
+   * Applies `change` to the word at `key` once, linearizably; resolves what it answered.
+   *
+   * Changes of one word through this proposer run one round at a time, and the changes
+   * that arrive while a round runs go together in the next: their functions composed in
+   * arrival order, one prepare/accept for all of them (taking effect, in that order, at
+   * its accept). A hot word (the catalog word every statement checks, a counter) then
+   * costs one round per round trip, not a conflict between every two of its callers.
+   * A change function must be pure: a round may run it more than once.
+   */
+  change<R>(key: K, change: (current: V | null) => Change<V, R>): Promise<R> {
+    const text = this.text(key);
+    return new Promise<R>((resolve, reject) => {
+      let queue = this.queues.get(text);
+      if (queue === undefined) {
+        queue = { key, waiting: [], running: false };
+        this.queues.set(text, queue);
+      }
+      queue.waiting.push({ change: change as (current: V | null) => Change<V, unknown>, resolve: resolve as (result: unknown) => void, reject });
+      if (!queue.running) void this.drain(text, queue);
+    });
+  }
+
+  /** Runs rounds for a word while changes wait, each round taking all that wait (up to batchChangesMax). */
+  private async drain(text: string, queue: WordQueue<V, K>): Promise<void> {
+    queue.running = true;
+    while (queue.waiting.length > 0) {
+      const batch = queue.waiting.splice(0, batchChangesMax);
+      this.stats.batchedChanges += batch.length - 1;
+      const composite = (current: V | null): Change<V, unknown[]> => {
+        let value = current;
+        const results = batch.map((waiting) => {
+          const { next, result } = waiting.change(value);
+          value = next;
+          return result;
+        });
+        return { next: value, result: results };
+      };
+      try {
+        const results = await this.changeOnce(queue.key, composite);
+        batch.forEach((waiting, index) => waiting.resolve(results[index]));
+      } catch (error) {
+        for (const waiting of batch) waiting.reject(error);
+      }
+    }
+    queue.running = false;
+    this.queues.delete(text);
+  }
+
+  private async changeOnce<R>(key: K, change: (current: V | null) => Change<V, R>): Promise<R> {
     const replicas = this.options.replicas(key);
     const majority = Math.floor(replicas.length / 2) + 1;
     const attemptsMax = this.options.attemptsMax ?? attemptsMaxDefault;

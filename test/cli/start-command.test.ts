@@ -73,7 +73,7 @@ describe('dmachine start', () => {
   it('lists every flag in --help', () => {
     const result = runCli(['--help']);
     expect(result.status).toBe(0);
-    for (const flag of ['--host', '--port', '--data', '--max-connections', '--statement-timeout', '--tls-cert', '--tls-key', 'DMACHINE_ADMIN_PASSWORD']) {
+    for (const flag of ['--host', '--port', '--data', '--nodes', '--max-connections', '--statement-timeout', '--tls-cert', '--tls-key', 'DMACHINE_ADMIN_PASSWORD', 'dmachine node', 'dmachine gateway', '--cluster', '--id']) {
       expect(result.stdout).toContain(flag);
     }
   });
