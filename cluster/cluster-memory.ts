@@ -44,7 +44,7 @@ export class ClusterMemory implements Memory {
   }
 
   async load(address: WordAddress): Promise<Word | undefined> {
-    const value = await this.proposer.change(address, (current) => ({ next: current, result: current }));
+    const value = await this.proposer.read(address);
     return value === null ? undefined : { address, value, version: 0 };
   }
 

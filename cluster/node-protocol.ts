@@ -3,8 +3,8 @@
  * acceptor operations on words and gets their replies in order, as MessagePack.
  *
  *     POST /v1/acceptor   x-dmachine-secret: <secret>
- *     { requests: [ { op: 'prepare', key, ballot } | { op: 'accept', key, ballot, value, next? } ] }
- *     → { replies: [ PrepareReply | AcceptReply ] }
+ *     { requests: [ { op: 'read', key } | { op: 'prepare', key, ballot } | { op: 'accept', key, ballot, value, next? } ] }
+ *     → { replies: [ ReadReply | PrepareReply | AcceptReply ] }   (a read's reply is shaped as a promise's)
  *
  * A key travels as [account, resource, resourceType, primaryKey, sortKeyBytes | null]
  * (the canonical primary key text and the typed sort-key bytes): the node recomputes the
@@ -14,7 +14,7 @@
 import { decode, encode } from '@msgpack/msgpack';
 import { SqlError, SqlState } from '../common/sql-error.js';
 import { decodeSortKeyBytes, resourceTypes, wordAddress, type ResourceType, type WordAddress } from '../store/key.js';
-import type { AcceptReply, PrepareReply } from './caspaxos/acceptor.js';
+import type { AcceptReply, PrepareReply, ReadReply } from './caspaxos/acceptor.js';
 import type { Ballot } from './caspaxos/ballot.js';
 
 export const acceptorPath = '/v1/acceptor';
@@ -26,18 +26,19 @@ type WireKey = [string, string, string, string, Uint8Array | null];
 type WireBallot = [number, string];
 
 export type NodeRequest =
+  | { readonly op: 'read'; readonly key: WordAddress }
   | { readonly op: 'prepare'; readonly key: WordAddress; readonly ballot: Ballot }
   | { readonly op: 'accept'; readonly key: WordAddress; readonly ballot: Ballot; readonly value: Buffer | null; readonly next?: Ballot | undefined };
 
-export type NodeReply = PrepareReply<Buffer> | AcceptReply;
+export type NodeReply = ReadReply<Buffer> | PrepareReply<Buffer> | AcceptReply;
 
 export function encodeRequests(requests: readonly NodeRequest[]): Uint8Array {
   return encode({
-    requests: requests.map((request) =>
-      request.op === 'prepare'
-        ? { op: 'prepare', key: wireKey(request.key), ballot: wireBallot(request.ballot) }
-        : { op: 'accept', key: wireKey(request.key), ballot: wireBallot(request.ballot), value: request.value, next: request.next === undefined ? null : wireBallot(request.next) },
-    ),
+    requests: requests.map((request) => {
+      if (request.op === 'read') return { op: 'read', key: wireKey(request.key) };
+      if (request.op === 'prepare') return { op: 'prepare', key: wireKey(request.key), ballot: wireBallot(request.ballot) };
+      return { op: 'accept', key: wireKey(request.key), ballot: wireBallot(request.ballot), value: request.value, next: request.next === undefined ? null : wireBallot(request.next) };
+    }),
   });
 }
 
@@ -49,6 +50,7 @@ export function decodeRequests(body: Uint8Array): NodeRequest[] {
   return message.requests.map((request: unknown, index: number) => {
     if (typeof request !== 'object' || request === null) throw malformed(`request ${index} is not an object`);
     const { op, key, ballot, value, next } = request as Record<string, unknown>;
+    if (op === 'read') return { op, key: parseKey(key, index) };
     if (op === 'prepare') return { op, key: parseKey(key, index), ballot: parseBallot(ballot, index) };
     if (op !== 'accept') throw malformed(`request ${index}: unknown op ${String(op)}`);
     if (value !== null && !(value instanceof Uint8Array)) throw malformed(`request ${index}: value must be bytes or nil`);

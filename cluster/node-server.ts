@@ -65,11 +65,11 @@ export class NodeServer {
         return reply.code(400).send({ error: failure.message, sqlstate: failure.sqlstate });
       }
       const replies: NodeReply[] = await Promise.all(
-        requests.map((operation) =>
-          operation.op === 'prepare'
-            ? acceptor.prepare(operation.key, operation.ballot)
-            : acceptor.accept(operation.key, operation.ballot, operation.value, operation.next),
-        ),
+        requests.map((operation) => {
+          if (operation.op === 'read') return acceptor.read(operation.key);
+          if (operation.op === 'prepare') return acceptor.prepare(operation.key, operation.ballot);
+          return acceptor.accept(operation.key, operation.ballot, operation.value, operation.next);
+        }),
       );
       return reply.type('application/msgpack').send(Buffer.from(encodeReplies(replies)));
     });

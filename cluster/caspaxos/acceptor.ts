@@ -32,6 +32,11 @@ export interface AcceptorStorage<V, K = string> {
   save(key: K, state: AcceptorState<V>): Promise<void>;
 }
 
+export interface ReadReply<V> {
+  readonly accepted: Ballot;
+  readonly value: V | null;
+}
+
 export type PrepareReply<V> =
   | { readonly ok: true; readonly accepted: Ballot; readonly value: V | null }
   | { readonly ok: false; readonly promised: Ballot };
@@ -67,6 +72,17 @@ export class Acceptor<V, K = string> {
       if (compareBallots(highest, ballot) > 0) return { ok: false, promised: highest };
       if (compareBallots(state.promised, ballot) !== 0) await this.storage.save(key, { ...state, promised: ballot });
       return { ok: true, accepted: state.accepted, value: state.value };
+    });
+  }
+
+  /**
+   * What this acceptor has accepted, promising nothing and writing nothing: the proposer's
+   * quorum read (a value a quorum reports under one ballot is chosen).
+   */
+  read(key: K): Promise<ReadReply<V>> {
+    return this.serialized(key, async () => {
+      const state = (await this.storage.load(key)) ?? emptyAcceptorState;
+      return { accepted: state.accepted, value: state.value };
     });
   }
 

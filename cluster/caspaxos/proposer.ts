@@ -33,11 +33,12 @@
  * runs this very code.
  */
 import { SqlError, SqlState } from '../../common/sql-error.js';
-import type { AcceptReply, PrepareReply } from './acceptor.js';
+import type { AcceptReply, PrepareReply, ReadReply } from './acceptor.js';
 import { compareBallots, zeroBallot, type Ballot } from './ballot.js';
 
 /** Requests to one replica; a rejected promise means no answer (unreachable, timed out). */
 export interface ReplicaClient<V, K = string> {
+  read(node: string, key: K): Promise<ReadReply<V>>;
   prepare(node: string, key: K, ballot: Ballot): Promise<PrepareReply<V>>;
   accept(node: string, key: K, ballot: Ballot, value: V | null, promiseNext?: Ballot): Promise<AcceptReply>;
 }
@@ -81,6 +82,8 @@ export interface ProposerStats {
   fastFallbacks: number;
   /** Changes that shared a round with an earlier one of the same word. */
   batchedChanges: number;
+  /** Reads answered by a quorum reporting one ballot, without a change. */
+  quorumReads: number;
 }
 
 interface WordQueue<V, K> {
@@ -103,7 +106,7 @@ const backoffMaxDefault = 50;
 const fastWordsMaxDefault = 10_000;
 
 export class Proposer<V, K = string> {
-  readonly stats: ProposerStats = { attempts: 0, conflicts: 0, roundTrips: 0, fastChanges: 0, fastFallbacks: 0, batchedChanges: 0 };
+  readonly stats: ProposerStats = { attempts: 0, conflicts: 0, roundTrips: 0, fastChanges: 0, fastFallbacks: 0, batchedChanges: 0, quorumReads: 0 };
   private counter = 0;
   /** Insertion-ordered, so the oldest entry goes first when it is full. */
   private readonly fast = new Map<string, FastPath<V>>();
@@ -113,6 +116,26 @@ export class Proposer<V, K = string> {
   constructor(private readonly options: ProposerOptions<V, K>) {}
 
   /** Applies `change` to the word at `key` once, linearizably; resolves what it answered. */
+  /**
+   * The word's value, linearizably. First a quorum read, which writes nothing: if a quorum
+   * of replicas report the same accepted ballot, its value is chosen (a quorum holds it), and
+   * no later value was chosen before the read began (that one's quorum would share a replica
+   * with this one, which would report its higher ballot), so it is the answer. Otherwise the
+   * read is a change that keeps the value (both phases, or the one-round-trip accept),
+   * which makes whatever it returns chosen.
+   */
+  async read(key: K): Promise<V | null> {
+    const replicas = this.options.replicas(key);
+    const majority = Math.floor(replicas.length / 2) + 1;
+    this.stats.roundTrips++;
+    const agreed = await agreeingQuorum(replicas.map((node) => this.options.client.read(node, key)), majority);
+    if (agreed !== undefined) {
+      this.stats.quorumReads++;
+      return agreed.value;
+    }
+    return this.change(key, (current) => ({ next: current, result: current }));
+  }
+
   /**
    * Applies `change` to the word at `key` once, linearizably; resolves what it answered.
    *
@@ -401,6 +424,25 @@ function quorumOf<T>(requests: readonly Promise<T>[], quorum: number, good: (rep
       );
     });
     if (requests.length === 0) finish();
+  });
+}
+
+/** The first reply that `quorum` replies agree with (the same accepted ballot), or undefined once every reply is in without one. */
+function agreeingQuorum<V>(requests: readonly Promise<ReadReply<V>>[], quorum: number): Promise<ReadReply<V> | undefined> {
+  return new Promise((resolve) => {
+    const replies: ReadReply<V>[] = [];
+    let settled = 0;
+    const settle = () => {
+      if (++settled === requests.length) resolve(undefined);
+    };
+    for (const request of requests) {
+      request.then((reply) => {
+        replies.push(reply);
+        if (replies.filter((other) => compareBallots(other.accepted, reply.accepted) === 0).length >= quorum) resolve(reply);
+        settle();
+      }, settle);
+    }
+    if (requests.length === 0) resolve(undefined);
   });
 }
 

@@ -87,6 +87,7 @@ function cluster() {
   );
   let acceptRepliesToLose = 0;
   const client: ReplicaClient<string> = {
+    read: (node, key) => acceptors.get(node)!.read(key),
     prepare: (node, key, b): Promise<PrepareReply<string>> => acceptors.get(node)!.prepare(key, b),
     accept: async (node, key, b, value, promiseNext): Promise<AcceptReply> => {
       const reply = await acceptors.get(node)!.accept(key, b, value, promiseNext);

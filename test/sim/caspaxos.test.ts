@@ -29,6 +29,8 @@ interface SimulationOutcome {
   readonly completed: number;
   readonly unknown: number;
   readonly unavailable: number;
+  /** Reads answered by a quorum read, without a change. */
+  readonly quorumReads: number;
 }
 
 const nodeIds = ['n1', 'n2', 'n3'];
@@ -45,6 +47,7 @@ async function simulate(options: SimulationOptions): Promise<SimulationOutcome> 
   const nodeOf = new Map(nodes.map((node, index) => [node.id, index]));
 
   const clientFor = (gateway: string): ReplicaClient<string> => ({
+    read: (node, key) => network.request(gateway, nodes[nodeOf.get(node)!]!, () => acceptors[nodeOf.get(node)!]!.read(key)),
     prepare: (node, key, ballot) => network.request(gateway, nodes[nodeOf.get(node)!]!, () => acceptors[nodeOf.get(node)!]!.prepare(key, ballot)),
     accept: (node, key, ballot, value, promiseNext) =>
       network.request(gateway, nodes[nodeOf.get(node)!]!, () => acceptors[nodeOf.get(node)!]!.accept(key, ballot, value, promiseNext)),
@@ -97,7 +100,11 @@ async function simulate(options: SimulationOptions): Promise<SimulationOutcome> 
       const input = randomInput(world.random, key, `c${index}-${written++}`);
       const call = world.now;
       try {
-        const output = await proposer.change(key, (current: RegisterValue) => apply(input, current));
+        // Reads take the quorum-read path (and fall back to a change), the others are changes.
+        const output =
+          input.kind === 'read'
+            ? ({ kind: 'read', value: await proposer.read(key) } as RegisterOutput)
+            : await proposer.change(key, (current: RegisterValue) => apply(input, current));
         history.push({ input, output, call, return: world.now });
       } catch (error) {
         if (!(error instanceof SqlError)) throw error;
@@ -118,7 +125,8 @@ async function simulate(options: SimulationOptions): Promise<SimulationOutcome> 
   running = false;
   await Promise.all(clients);
   const completed = history.filter((operation) => operation.output !== undefined).length;
-  return { history, completed, unknown, unavailable };
+  const quorumReads = proposers.reduce((sum, proposer) => sum + proposer.stats.quorumReads, 0);
+  return { history, completed, unknown, unavailable, quorumReads };
 }
 
 function randomInput(random: () => number, key: string, fresh: string): RegisterInput {
@@ -152,7 +160,7 @@ const seedsToRun = (count: number): number[] => {
 
 describe('CASPaxos in the deterministic simulator', () => {
   it('keeps every history linearizable under drops, delays, duplicates, partitions and crashes', async () => {
-    const totals = { operations: 0, completed: 0, unknown: 0, unavailable: 0 };
+    const totals = { operations: 0, completed: 0, unknown: 0, unavailable: 0, quorumReads: 0, reads: 0 };
     for (const seed of seedsToRun(200)) {
       const outcome = await simulate({ seed });
       const verdict = checkLinearizable(registerModel, outcome.history);
@@ -161,11 +169,16 @@ describe('CASPaxos in the deterministic simulator', () => {
       totals.completed += outcome.completed;
       totals.unknown += outcome.unknown;
       totals.unavailable += outcome.unavailable;
+      totals.quorumReads += outcome.quorumReads;
+      totals.reads += outcome.history.filter((operation) => operation.input.kind === 'read').length;
     }
     if (process.env['SIM_SEED'] === undefined) {
       // The faults must bite (some outcomes unknown) without starving the run.
       expect(totals.completed).toBeGreaterThan(totals.operations * 0.75); // about 88% in this heavily contended run
       expect(totals.unknown).toBeGreaterThan(0);
+      // Both read paths are exercised: quorum reads, and reads that had to run as changes.
+      expect(totals.quorumReads).toBeGreaterThan(0);
+      expect(totals.quorumReads).toBeLessThan(totals.reads);
     }
   }, 600_000);
 
