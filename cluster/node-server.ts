@@ -6,6 +6,7 @@
  *                         shared secret in x-dmachine-secret, compared in constant time;
  *                         401 without it, 400 with SQLSTATE 08P01 for a malformed batch
  *     GET  /health        {"status": "ok", "node": id}; no secret needed
+ *     GET  /metrics       Prometheus: operations and refusals by kind, batch latency, words stored
  *
  * Acceptor states live in the node's rnd store (cluster/acceptor-storage.ts), whose group
  * commit makes the saves of concurrent requests durable with one sync.
@@ -14,6 +15,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { SqlError } from '../common/sql-error.js';
 import type { WordAddress } from '../store/key.js';
 import { rndStoreFileName } from '../store/local-memory.js';
@@ -21,6 +23,7 @@ import { RndStore } from '../store/rnd-store.js';
 import { acceptorStateBytesMax, RndAcceptorStorage } from './acceptor-storage.js';
 import { Acceptor } from './caspaxos/acceptor.js';
 import type { ClusterFile, ClusterNode } from './cluster-file.js';
+import { addHealthAndMetrics, latencyHistogram, mirroredCounter } from './metrics.js';
 import { acceptorPath, decodeRequests, encodeReplies, secretHeader, type NodeReply } from './node-protocol.js';
 
 /** A batch body at most: every operation carrying a full word, and then some. */
@@ -50,7 +53,8 @@ export class NodeServer {
     const app = Fastify({ bodyLimit: bodyBytesMax, keepAliveTimeout: 60_000 });
     const secretDigest = digest(options.cluster.secret);
     app.addContentTypeParser('application/msgpack', { parseAs: 'buffer', bodyLimit: bodyBytesMax }, (_request, body, done) => done(null, body));
-    app.get('/health', async () => ({ status: 'ok', node: node.id }));
+    const metrics = nodeMetrics(store);
+    addHealthAndMetrics(app, metrics.registry, () => ({ node: node.id }));
     app.post(acceptorPath, async (request, reply) => {
       const given = request.headers[secretHeader];
       if (typeof given !== 'string' || !timingSafeEqual(digest(given), secretDigest)) {
@@ -64,13 +68,19 @@ export class NodeServer {
         const failure = error as SqlError;
         return reply.code(400).send({ error: failure.message, sqlstate: failure.sqlstate });
       }
+      const timer = metrics.batchSeconds.startTimer();
       const replies: NodeReply[] = await Promise.all(
         requests.map((operation) => {
+          metrics.operations.inc({ op: operation.op });
           if (operation.op === 'read') return acceptor.read(operation.key);
           if (operation.op === 'prepare') return acceptor.prepare(operation.key, operation.ballot);
           return acceptor.accept(operation.key, operation.ballot, operation.value, operation.next);
         }),
       );
+      timer();
+      requests.forEach((operation, index) => {
+        if ('ok' in replies[index]! && !(replies[index] as { ok: boolean }).ok) metrics.refusals.inc({ op: operation.op });
+      });
       return reply.type('application/msgpack').send(Buffer.from(encodeReplies(replies)));
     });
     try {
@@ -88,6 +98,17 @@ export class NodeServer {
     await this.app.close();
     await this.store.close();
   }
+}
+
+function nodeMetrics(store: RndStore) {
+  const registry = new Registry();
+  const operations = new Counter({ name: 'dmachine_node_operations_total', help: 'Acceptor operations served, by kind', labelNames: ['op'], registers: [registry] });
+  const refusals = new Counter({ name: 'dmachine_node_refusals_total', help: 'Prepares and accepts refused for a higher ballot (conflicts)', labelNames: ['op'], registers: [registry] });
+  const batchSeconds = latencyHistogram(registry, 'dmachine_node_batch_seconds', 'Time to serve one batch of operations, durable writes included');
+  new Gauge({ name: 'dmachine_node_words_stored', help: 'Words this node holds an acceptor state for', registers: [registry], collect() { this.set(store.countWords()); } });
+  mirroredCounter(registry, 'dmachine_node_group_commits_total', 'Transactions of the node store (group commits)', () => store.stats.transactions);
+  mirroredCounter(registry, 'dmachine_node_syncs_total', 'fdatasyncs of the node store WAL', () => store.stats.syncs);
+  return { registry, operations, refusals, batchSeconds };
 }
 
 /** A word's unique name for the acceptor's per-word queues: pointer and sort-key bytes. */

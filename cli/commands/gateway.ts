@@ -7,21 +7,30 @@ import { parseArgs } from 'node:util';
 import { ClusterMemory } from '../../cluster/cluster-memory.js';
 import { readClusterFile } from '../../cluster/cluster-file.js';
 import { UsageError } from '../arguments.js';
-import { frontendOptions, hostDefault, parseFrontend, portDefault, serveFrontend } from './start.js';
+import { frontendOptions, hostDefault, parseFrontend, portDefault, serveFrontend, serveGatewayHttp } from './start.js';
 
-export const gatewayUsage = `dmachine gateway --cluster FILE [--host HOST] [--port PORT] [--max-connections N]
-                 [--statement-timeout MS] [--tls-cert FILE --tls-key FILE]
+export const gatewayUsage = `dmachine gateway --cluster FILE [--host HOST] [--port PORT] [--http-port PORT]
+                 [--max-connections N] [--statement-timeout MS] [--tls-cert FILE --tls-key FILE]
     Serve the PostgreSQL wire protocol on HOST:PORT (default ${hostDefault}:${portDefault}) over the
     cluster described in FILE (its nodes run dmachine node), with the same users, options and
-    shutdown as dmachine start. Not yet on a cluster: scans and queues (0A000).`;
+    shutdown as dmachine start. --http-port serves GET /health and Prometheus GET /metrics.
+    Not yet on a cluster: scans and queues (0A000).`;
 
 export async function gatewayCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { cluster: { type: 'string' }, ...frontendOptions }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { cluster: { type: 'string' }, 'http-port': { type: 'string' }, ...frontendOptions },
+    allowPositionals: true,
+  });
   if (positionals.length > 0) throw new UsageError(`gateway takes no arguments, got "${positionals.join(' ')}"`);
   if (values.cluster === undefined) throw new UsageError('gateway needs --cluster FILE');
   const frontend = parseFrontend(values);
   const cluster = readClusterFile(values.cluster);
   const memory = new ClusterMemory(cluster);
   const description = `cluster of ${cluster.nodes.length} nodes (${cluster.nodes.map((node) => node.id).join(', ')}), ${cluster.replicas} replicas per word`;
-  return serveFrontend(memory, frontend, description, async () => memory.close());
+  const closeHttp = await serveGatewayHttp(values['http-port'], frontend.host, memory);
+  return serveFrontend(memory, frontend, description, async () => {
+    await closeHttp();
+    memory.close();
+  });
 }

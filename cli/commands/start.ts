@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readClusterFile } from '../../cluster/cluster-file.js';
 import { ClusterMemory } from '../../cluster/cluster-memory.js';
+import { serveHealthAndMetrics } from '../../cluster/metrics.js';
 import { LocalMemory } from '../../store/local-memory.js';
 import type { Memory } from '../../store/memory.js';
 import { parseMilliseconds } from '../../wire/settings.js';
@@ -37,6 +38,7 @@ export const startUsage = `dmachine start [--host HOST] [--port PORT] [--data DI
       --tls-cert, --tls-key   PEM files: enable TLS (sslmode=require)
       --nodes N               a local cluster instead: N node processes (data in DIR/n1 ..),
                               the cluster file DIR/cluster.json, and this process as its gateway
+      --http-port PORT        with --nodes: the gateway's /health and /metrics on HOST:PORT
     SIGINT/SIGTERM shut down cleanly.`;
 
 function isLoopback(host: string): boolean {
@@ -89,14 +91,19 @@ export function parseFrontend(values: { [K in keyof typeof frontendOptions]?: st
 }
 
 export async function startCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { data: { type: 'string' }, nodes: { type: 'string' }, ...frontendOptions }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { data: { type: 'string' }, nodes: { type: 'string' }, 'http-port': { type: 'string' }, ...frontendOptions },
+    allowPositionals: true,
+  });
+  if (values['http-port'] !== undefined && values.nodes === undefined) throw new UsageError('--http-port goes with --nodes (a gateway serves it)');
   if (positionals.length > 0) throw new UsageError(`start takes no arguments, got "${positionals.join(' ')}"`);
   const frontend = parseFrontend(values);
   const directory = resolve(values.data ?? dataDirectoryDefault);
   if (values.nodes !== undefined) {
     const count = positiveInteger(values.nodes, '--nodes');
     if (count < 1 || count > localNodesMax) throw new UsageError(`--nodes takes 1 to ${localNodesMax}, got ${count}`);
-    return startLocalCluster(directory, count, frontend);
+    return startLocalCluster(directory, count, frontend, values['http-port']);
   }
   const memory = LocalMemory.open(directory);
   const { journalMode, synchronous } = memory.store.durabilitySettings();
@@ -148,11 +155,24 @@ export async function serveFrontend(memory: Memory, frontend: Frontend, descript
 const localNodesMax = 9;
 
 /**
+ * Serves GET /health and GET /metrics of a cluster gateway on --http-port (when given), on the
+ * frontend's host; resolves what to close at shutdown.
+ */
+export async function serveGatewayHttp(httpPort: string | undefined, host: string, memory: ClusterMemory): Promise<() => Promise<void>> {
+  if (httpPort === undefined) return async () => {};
+  const port = positiveInteger(httpPort, '--http-port');
+  const { app, port: bound } = await serveHealthAndMetrics(host, port, memory.registry, () => ({ role: 'gateway' }));
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  process.stdout.write(`dmachine: health and metrics on http://${urlHost}:${bound}/health and /metrics\n`);
+  return () => app.close();
+}
+
+/**
  * `start --nodes N`: N `dmachine node` processes on loopback (their cluster file made on
  * first start, with a random secret and free ports, and kept for the next) and this process
  * as their gateway. Stopping stops the nodes too.
  */
-async function startLocalCluster(directory: string, count: number, frontend: Frontend): Promise<number> {
+async function startLocalCluster(directory: string, count: number, frontend: Frontend, httpPort: string | undefined): Promise<number> {
   const clusterPath = join(directory, 'cluster.json');
   if (!existsSync(clusterPath)) await writeLocalClusterFile(clusterPath, count);
   const cluster = readClusterFile(clusterPath);
@@ -169,7 +189,9 @@ async function startLocalCluster(directory: string, count: number, frontend: Fro
   const memory = new ClusterMemory(cluster);
   const description = `local cluster of ${count} node processes (data in ${directory}/n1..n${count}, ${cluster.replicas} replicas per word)`;
   try {
+    const closeHttp = await serveGatewayHttp(httpPort, frontend.host, memory);
     return await serveFrontend(memory, frontend, description, async () => {
+      await closeHttp();
       memory.close();
       await stopNodes();
     });

@@ -110,6 +110,12 @@ function proposerFor(cluster: Cluster, id: string, client: NodeClient): Proposer
   });
 }
 
+/** The value of an unlabelled metric in Prometheus text. */
+function counter(metrics: string, name: string): number {
+  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics);
+  return match === null ? NaN : Number(match[1]);
+}
+
 const word = (name: string) => wordAddress({ account: 'acme', resource: 'registers', resourceType: 'rnd', primaryKey: name });
 const text = (value: Buffer | null) => (value === null ? null : value.toString('utf8'));
 const bytes = (value: RegisterValue) => (value === null ? null : Buffer.from(value));
@@ -183,7 +189,7 @@ describe('storage node processes', () => {
 
   it('serves SQL through two gateway processes over the nodes, a node killed under it, and says 0A000 for what a cluster cannot do yet', async () => {
     cluster = await Cluster.create(directory());
-    const gateways = ['g1', 'g2'].map(() => startServer(['--cluster', cluster!.path, '--port', '0'], { cwd: directory(), command: 'gateway' }));
+    const gateways = ['g1', 'g2'].map(() => startServer(['--cluster', cluster!.path, '--port', '0', '--http-port', '0'], { cwd: directory(), command: 'gateway' }));
     try {
       const [first, second] = await Promise.all(gateways.map(async (gateway) => {
         const connection = new pg.Client({ connectionString: await gateway.ready });
@@ -201,6 +207,18 @@ describe('storage node processes', () => {
         expect(scan).toMatchObject({ code: '0A000' });
         expect((scan as Error).message).toMatch(/not supported on a cluster yet/);
         expect((await second!.query({ text: 'SELECT balance FROM accounts WHERE id = $1', values: [2] })).rows).toEqual([{ balance: '50' }]);
+
+        // Health and metrics: the gateway's counters and latencies, a node's operations.
+        const httpOf = (output: string) => /health and metrics on (http:\/\/\S+)\/health/.exec(output)![1]!;
+        const gatewayHttp = httpOf(gateways[0]!.output());
+        expect(await (await fetch(`${gatewayHttp}/health`)).json()).toEqual({ status: 'ok', role: 'gateway' });
+        const gatewayMetrics = await (await fetch(`${gatewayHttp}/metrics`)).text();
+        expect(counter(gatewayMetrics, 'dmachine_gateway_round_trips_total')).toBeGreaterThan(0);
+        expect(counter(gatewayMetrics, 'dmachine_gateway_quorum_reads_total')).toBeGreaterThan(0);
+        expect(gatewayMetrics).toMatch(/dmachine_gateway_word_operation_seconds_count\{kind="cas"\} [1-9]/);
+        const nodeMetrics = await (await fetch(cluster.url('n1').replace(acceptorPath, '/metrics'))).text();
+        expect(nodeMetrics).toMatch(/dmachine_node_operations_total\{op="accept"\} [1-9]/);
+        expect(counter(nodeMetrics, 'dmachine_node_words_stored')).toBeGreaterThan(0);
       } finally {
         await Promise.all([first!.end(), second!.end()]);
       }
