@@ -13,7 +13,9 @@
  *   PostgreSQL 15       durable (fsync and synchronous_commit on), the same table and scripts
  *
  * Target (docs/cluster.md): the 3-node cluster at least half of PostgreSQL's throughput on
- * both. Rounds interleave the systems; each figure is its best round.
+ * both. Rounds interleave the systems; each figure is its best round. For the cluster, the
+ * gateway's /metrics before and after each run give round trips to the replicas per
+ * statement and how many changes took the one-round-trip path.
  */
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,7 +42,15 @@ interface System {
   readonly name: string;
   /** pgbench connection arguments and environment. */
   readonly connection: { args: string[]; env: NodeJS.ProcessEnv };
+  /** The gateway's metrics URL, for a cluster. */
+  readonly metrics?: string;
   stop(): Promise<void>;
+}
+
+/** Unlabelled metric values from Prometheus text. */
+async function scrape(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(url)).text();
+  return new Map([...text.matchAll(/^(dmachine_gateway_\w+_total) (\S+)$/gm)].map((match) => [match[1]!, Number(match[2])]));
 }
 
 async function load(connection: pg.ClientConfig): Promise<void> {
@@ -61,8 +71,10 @@ async function dmachine(name: string, args: string[], directory: string): Promis
   const server = startServer(['--port', '0', '--data', join(directory, name.replace(/\W+/g, '-')), ...args], { cwd: directory });
   const url = new URL(await server.ready);
   await load({ connectionString: url.href });
+  const metrics = /health and metrics on (http:\/\/\S+)\/health/.exec(server.output())?.[1];
   return {
     name,
+    metrics: metrics === undefined ? undefined : `${metrics}/metrics`,
     connection: { args: ['-h', url.hostname, '-p', url.port, '-U', 'admin', 'admin'], env: { PGPASSWORD: 'admin' } },
     async stop() {
       server.child.kill('SIGTERM');
@@ -83,7 +95,7 @@ async function postgres(): Promise<System> {
   };
 }
 
-async function pgbench(system: System, script: string, directory: string): Promise<number> {
+async function pgbench(system: System, script: string, directory: string): Promise<{ tps: number; transactions: number }> {
   const file = join(directory, 'script.sql');
   writeFileSync(file, script);
   const result = await runProgram(
@@ -95,24 +107,37 @@ async function pgbench(system: System, script: string, directory: string): Promi
   const failed = /number of failed transactions: (\d+)/.exec(result.stdout);
   if (result.code !== 0 || tps === null) throw new Error(`pgbench against ${system.name} failed: ${result.stderr || result.stdout}`);
   if (failed !== null && failed[1] !== '0') process.stderr.write(`note: ${failed[1]} failed transactions against ${system.name}\n`);
-  return Number(tps[1]);
+  const processed = /number of transactions actually processed: (\d+)/.exec(result.stdout);
+  return { tps: Number(tps[1]), transactions: Number(processed?.[1] ?? 0) };
 }
 
 async function main(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'dmachine-bench-cluster-'));
   const systems: System[] = [];
   try {
-    systems.push(await dmachine('dmachine, 3 nodes', ['--nodes', '3'], directory));
+    systems.push(await dmachine('dmachine, 3 nodes', ['--nodes', '3', '--http-port', '0'], directory));
     systems.push(await dmachine('dmachine, embedded', [], directory));
     systems.push(await postgres());
     console.log(`pgbench -M prepared, ${clients} clients, ${seconds}s per run, ${rows} rows, best of ${rounds} rounds`);
     const best = new Map<string, number>();
+    const protocol = new Map<Workload, string>();
     for (let round = 0; round < rounds; round++) {
       for (const workload of Object.keys(scripts) as Workload[]) {
         for (const system of systems) {
-          const tps = await pgbench(system, scripts[workload], directory);
+          const before = system.metrics === undefined ? undefined : await scrape(system.metrics);
+          const { tps, transactions } = await pgbench(system, scripts[workload], directory);
           const key = `${workload}|${system.name}`;
           best.set(key, Math.max(best.get(key) ?? 0, tps));
+          if (before !== undefined && transactions > 0) {
+            const after = await scrape(system.metrics!);
+            const delta = (name: string) => (after.get(`dmachine_gateway_${name}_total`) ?? 0) - (before.get(`dmachine_gateway_${name}_total`) ?? 0);
+            protocol.set(
+              workload,
+              `${(delta('round_trips') / transactions).toFixed(2)} round trips per statement; per statement: ${(delta('quorum_reads') / transactions).toFixed(2)} quorum reads, ` +
+                `${(delta('fast_changes') / transactions).toFixed(2)} one-round-trip changes (${delta('fast_fallbacks')} fell back), ${(delta('attempts') / transactions).toFixed(2)} two-phase rounds, ` +
+                `${(delta('batched_changes') / transactions).toFixed(2)} changes sharing a round`,
+            );
+          }
         }
       }
       process.stderr.write(`round ${round + 1}/${rounds} done\n`);
@@ -126,6 +151,8 @@ async function main(): Promise<void> {
         `${workload.padEnd(16)}${figures.map((tps) => tps.toFixed(0).padStart(22)).join('')}${`${ratio.toFixed(2)}x`.padStart(24)}   ≥ ${target}x: ${ratio >= target ? 'met' : 'MISSED'}`,
       );
     }
+    console.log('');
+    for (const [workload, line] of protocol) console.log(`3 nodes, ${workload}: ${line}`);
   } finally {
     for (const system of systems) await system.stop();
     rmSync(directory, { recursive: true, force: true });
