@@ -11,6 +11,7 @@
  */
 import { SqlSession } from '../../compiler/session.js';
 import { LocalMemory } from '../../store/local-memory.js';
+import { seededRandom } from '../seeded-random.js';
 
 const queueKillSegmentBytesMax = 16 * 1024;
 
@@ -21,14 +22,7 @@ const sessionsCount = 4;
 const statementsMax = 50_000;
 setTimeout(() => process.exit(3), 60_000).unref();
 
-let state = Number(seedText) >>> 0;
-function next(): number {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const next = seededRandom(Number(seedText));
 
 const memory = LocalMemory.open(directory, { lnr: { segmentBytesMax: queueKillSegmentBytesMax } });
 await new SqlSession({ memory, account: 'acme' }).execute('CREATE QUEUE IF NOT EXISTS q WITH (staged_bytes_max = 256)'); // staged and logged batches both

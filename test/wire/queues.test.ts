@@ -9,19 +9,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type pg from 'pg';
+import { seededRandom } from '../seeded-random.js';
 import { serverPerTest } from './server-fixture.js';
 
-/** A small deterministic PRNG (mulberry32), so a failing run can be repeated by its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Message {
   readonly id: number;
@@ -55,7 +45,7 @@ describe('queues over the wire', () => {
     const producerErrors: string[] = [];
     let producersDone = 0;
     const produce = async (client: pg.Client, p: number): Promise<void> => {
-      const next = random(seed + p);
+      const next = seededRandom(seed + p);
       try {
         for (let n = 0; n < perProducer; ) {
           // A third of the statements carry one message; the others a batch of 2–20.
@@ -80,7 +70,7 @@ describe('queues over the wire', () => {
     const received: Message[][] = consumerClients.map(() => []);
     let receivedWhileProducing = 0;
     const consume = async (client: pg.Client, c: number): Promise<void> => {
-      const next = random(seed + 100 + c);
+      const next = seededRandom(seed + 100 + c);
       for (;;) {
         const allProduced = producersDone === producersCount; // read before the DEQUEUE: an empty answer after it means drained
         const limit = 1 + Math.floor(next() * 16);
