@@ -115,7 +115,6 @@ export class Proposer<V, K = string> {
 
   constructor(private readonly options: ProposerOptions<V, K>) {}
 
-  /** Applies `change` to the word at `key` once, linearizably; resolves what it answered. */
   /**
    * The word's value, linearizably. First a quorum read, which writes nothing: if a quorum
    * of replicas report the same accepted ballot, its value is chosen (a quorum holds it), and
