@@ -5,20 +5,22 @@
  * answer. Nothing a statement reads can be undone later, so durable() has nothing to wait
  * for.
  *
- * Not yet: scans (reading every replica and confirming each word by a quorum) and the
- * linear memory (segments copied to their replicas): they fail with 0A000, so a statement
- * that needs them says so instead of answering from part of the data.
+ * Scans read the replicas and confirm each word by a quorum (scan, below). Not yet: the
+ * linear memory (segments copied to their replicas): it fails with 0A000, so a statement
+ * that needs it says so instead of answering from part of the data.
  */
 import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { SqlError, SqlState } from '../common/sql-error.js';
-import type { WordAddress } from '../store/key.js';
-import type { LogAddress, Memory, ScanPage, ScanRequest } from '../store/memory.js';
+import { storedSortKeyBytes, type WordAddress } from '../store/key.js';
+import type { LogAddress, Memory, ScanCursor, ScanPage, ScanRequest } from '../store/memory.js';
 import { checkWordSize, sameValue, type CasResult, type Word } from '../store/word.js';
+import { compareBallots } from './caspaxos/ballot.js';
 import { Proposer, type ProposerStats } from './caspaxos/proposer.js';
 import type { ClusterFile } from './cluster-file.js';
 import { latencyHistogram, mirroredCounter } from './metrics.js';
 import { NodeClient, type NodeClientStats } from './node-client.js';
+import type { NodeScanPage, ScannedWord } from './node-protocol.js';
 import { wordKeyText } from './node-server.js';
 import { Placement } from './placement.js';
 
@@ -27,10 +29,17 @@ export class ClusterMemory implements Memory {
   readonly registry = new Registry();
   private readonly client: NodeClient;
   private readonly proposer: Proposer<Buffer, WordAddress>;
+  private readonly placement: Placement;
+  /** Words a scan could not confirm from its answers and read again through the protocol. */
+  private scanRereads = 0;
   private readonly seconds = latencyHistogram(this.registry, 'dmachine_gateway_word_operation_seconds', 'Word operations on the cluster, by kind', ['kind']);
 
-  constructor(cluster: ClusterFile, options: { proposerId?: string; timeoutMilliseconds?: number } = {}) {
+  constructor(
+    private readonly cluster: ClusterFile,
+    options: { proposerId?: string; timeoutMilliseconds?: number } = {},
+  ) {
     const placement = new Placement(cluster.nodes);
+    this.placement = placement;
     this.client = new NodeClient(cluster, options.timeoutMilliseconds);
     this.proposer = new Proposer<Buffer, WordAddress>({
       // Unique per gateway process: ballots of two gateways never tie.
@@ -52,6 +61,7 @@ export class ClusterMemory implements Memory {
       ['quorum_reads', 'Reads a quorum answered without a change', () => this.proposer.stats.quorumReads],
       ['node_requests', 'HTTP requests to nodes', () => this.client.stats.requests],
       ['node_operations', 'Acceptor operations sent to nodes', () => this.client.stats.operations],
+      ['scan_rereads', 'Words a scan read again through the protocol (no quorum agreed)', () => this.scanRereads],
     ];
     for (const [name, help, read] of mirrored) mirroredCounter(this.registry, `dmachine_gateway_${name}_total`, help, read);
   }
@@ -99,8 +109,81 @@ export class ClusterMemory implements Memory {
     return this.timed('delete', () => this.proposer.change(address, (current) => ({ next: null, result: current !== null })));
   }
 
-  async scan(_request: ScanRequest): Promise<ScanPage> {
-    throw notYet('scans (range and table scans)');
+  /**
+   * A scan page from the replicas: a range scan asks the R replicas of its pointer, a
+   * resource scan every node. Each word's value is the one with the highest accepted ballot
+   * among its replicas' answers, taken when a quorum of its replicas report that very ballot
+   * (a replica that does not list the word counts as having none), and otherwise read again
+   * through the protocol. A page ends where some node's page ended (past it, that node's
+   * next page may hold more words). Up to F nodes may fail to answer: every chosen value is
+   * on a quorum, so an answering replica still lists it.
+   */
+  async scan(request: ScanRequest): Promise<ScanPage> {
+    return this.timed('scan', async () => {
+      const nodes = request.kind === 'sortKeyRange' ? this.placement.replicas(request.address.pointer, this.cluster.replicas) : this.cluster.nodes.map((node) => node.id);
+      const answers = await Promise.allSettled(nodes.map((node) => this.client.scan(node, request)));
+      const pages = new Map<string, NodeScanPage>();
+      answers.forEach((answer, index) => {
+        if (answer.status === 'fulfilled') pages.set(nodes[index]!, answer.value);
+      });
+      const tolerated = this.cluster.replicas - (Math.floor(this.cluster.replicas / 2) + 1);
+      if (nodes.length - pages.size > tolerated) {
+        const failure = answers.find((answer) => answer.status === 'rejected') as PromiseRejectedResult | undefined;
+        throw new SqlError(SqlState.cannotConnectNow, `scan needs all but ${tolerated} of ${nodes.length} nodes; ${nodes.length - pages.size} did not answer (${String(failure?.reason?.message ?? failure?.reason)})`);
+      }
+      return this.mergePages(request, pages);
+    });
+  }
+
+  private async mergePages(request: ScanRequest, pages: ReadonlyMap<string, NodeScanPage>): Promise<ScanPage> {
+    const direction = request.kind === 'sortKeyRange' && request.reverse === true ? -1 : 1;
+    const order = (a: ScanCursor, b: ScanCursor) => direction * (Buffer.compare(a.pointer, b.pointer) || Buffer.compare(a.sortKeyBytes, b.sortKeyBytes));
+    // The page is complete only up to the earliest end of a full node page.
+    let boundary: ScanCursor | undefined;
+    for (const page of pages.values()) {
+      if (page.next !== undefined && (boundary === undefined || order(page.next, boundary) < 0)) boundary = page.next;
+    }
+    const byWord = new Map<string, { cursor: ScanCursor; address: WordAddress; answers: Map<string, ScannedWord> }>();
+    for (const [node, page] of pages) {
+      for (const word of page.words) {
+        const cursor = { pointer: word.address.pointer, sortKeyBytes: storedSortKeyBytes(word.address) };
+        if (boundary !== undefined && order(cursor, boundary) > 0) continue;
+        const key = wordKeyText(word.address);
+        let entry = byWord.get(key);
+        if (entry === undefined) {
+          entry = { cursor, address: word.address, answers: new Map() };
+          byWord.set(key, entry);
+        }
+        entry.answers.set(node, word);
+      }
+    }
+    const examined = [...byWord.values()].sort((a, b) => order(a.cursor, b.cursor)).slice(0, request.limit);
+    const values = await Promise.all(examined.map((entry) => this.confirmed(entry.address, entry.answers)));
+    const words: Word[] = [];
+    examined.forEach((entry, index) => {
+      const value = values[index];
+      if (value !== null && value !== undefined) words.push({ address: entry.address, value, version: 0 });
+    });
+    const cut = examined.length === request.limit || boundary !== undefined;
+    const last = examined.at(-1);
+    return { words, next: cut && last !== undefined ? last.cursor : cut ? boundary : undefined };
+  }
+
+  /** A word's value from its replicas' scan answers when a quorum of its replicas agree on the newest ballot, else read through the protocol. */
+  private async confirmed(address: WordAddress, answers: ReadonlyMap<string, ScannedWord>): Promise<Buffer | null> {
+    const replicas = this.placement.replicas(address.pointer, this.cluster.replicas);
+    let newest: ScannedWord | undefined;
+    for (const node of replicas) {
+      const answer = answers.get(node);
+      if (answer !== undefined && (newest === undefined || compareBallots(answer.accepted, newest.accepted) > 0)) newest = answer;
+    }
+    const agreeing = replicas.filter((node) => {
+      const answer = answers.get(node);
+      return answer !== undefined && newest !== undefined && compareBallots(answer.accepted, newest.accepted) === 0;
+    }).length;
+    if (newest !== undefined && agreeing >= Math.floor(replicas.length / 2) + 1) return newest.value;
+    this.scanRereads++;
+    return this.proposer.read(address);
   }
 
   async append(_log: LogAddress, _payload: Uint8Array): Promise<number> {

@@ -10,7 +10,20 @@ import type { AcceptReply, PrepareReply, ReadReply } from './caspaxos/acceptor.j
 import type { Ballot } from './caspaxos/ballot.js';
 import type { ReplicaClient } from './caspaxos/proposer.js';
 import type { ClusterFile, ClusterNode } from './cluster-file.js';
-import { acceptorPath, batchOperationsMax, decodeReplies, encodeRequests, secretHeader, type NodeReply, type NodeRequest } from './node-protocol.js';
+import type { ScanRequest } from '../store/memory.js';
+import {
+  acceptorPath,
+  batchOperationsMax,
+  decodeReplies,
+  decodeScanPage,
+  encodeRequests,
+  encodeScan,
+  scanPath,
+  secretHeader,
+  type NodeReply,
+  type NodeRequest,
+  type NodeScanPage,
+} from './node-protocol.js';
 
 interface Pending {
   readonly request: NodeRequest;
@@ -49,6 +62,14 @@ export class NodeClient implements ReplicaClient<Buffer, WordAddress> {
     return this.enqueue(node, { op: 'accept', key, ballot, value, next: promiseNext }) as Promise<AcceptReply>;
   }
 
+  /** One page of a scan on one node (not batched: a scan is one request). */
+  async scan(nodeId: string, request: ScanRequest): Promise<NodeScanPage> {
+    const node = this.nodes.get(nodeId);
+    if (node === undefined) throw new Error(`node "${nodeId}" is not in the cluster file`);
+    this.stats.requests++;
+    return decodeScanPage(await this.post(node, encodeScan(request), scanPath));
+  }
+
   close(): void {
     this.agent.destroy();
   }
@@ -79,7 +100,7 @@ export class NodeClient implements ReplicaClient<Buffer, WordAddress> {
       if (node === undefined) throw new Error(`node "${nodeId}" is not in the cluster file`);
       this.stats.requests++;
       this.stats.operations += batch.length;
-      const body = await this.post(node, encodeRequests(batch.map((pending) => pending.request)));
+      const body = await this.post(node, encodeRequests(batch.map((pending) => pending.request)), acceptorPath);
       const replies = decodeReplies(body, batch.length);
       batch.forEach((pending, index) => pending.resolve(replies[index]!));
     } catch (error) {
@@ -87,7 +108,7 @@ export class NodeClient implements ReplicaClient<Buffer, WordAddress> {
     }
   }
 
-  private post(node: ClusterNode, body: Uint8Array): Promise<Buffer> {
+  private post(node: ClusterNode, body: Uint8Array, path: string): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const request = http.request(
         {
@@ -95,7 +116,7 @@ export class NodeClient implements ReplicaClient<Buffer, WordAddress> {
           host: node.host,
           port: node.port,
           method: 'POST',
-          path: acceptorPath,
+          path,
           timeout: this.timeoutMilliseconds,
           headers: { 'content-type': 'application/msgpack', 'content-length': body.byteLength, [secretHeader]: this.cluster.secret },
         },

@@ -14,6 +14,7 @@
 import { decode, encode } from '@msgpack/msgpack';
 import { SqlError, SqlState } from '../common/sql-error.js';
 import { decodeSortKeyBytes, resourceTypes, wordAddress, type ResourceType, type WordAddress } from '../store/key.js';
+import type { ScanCursor, ScanRequest, SortKeyBound } from '../store/memory.js';
 import type { AcceptReply, PrepareReply, ReadReply } from './caspaxos/acceptor.js';
 import type { Ballot } from './caspaxos/ballot.js';
 
@@ -134,4 +135,72 @@ function decodeOrFail(body: Uint8Array): unknown {
 
 function malformed(message: string): SqlError {
   return new SqlError(SqlState.protocolViolation, `malformed node request: ${message}`);
+}
+
+// --- scans ------------------------------------------------------------------------
+
+export const scanPath = '/v1/scan';
+
+/** What one node holds for a word a scan met: its accepted ballot and value (null: none, or deleted). */
+export interface ScannedWord {
+  readonly address: WordAddress;
+  readonly accepted: Ballot;
+  readonly value: Buffer | null;
+}
+
+export interface NodeScanPage {
+  readonly words: readonly ScannedWord[];
+  readonly next: ScanCursor | undefined;
+}
+
+export function encodeScan(request: ScanRequest): Uint8Array {
+  const after = request.after === undefined ? null : [request.after.pointer, request.after.sortKeyBytes];
+  if (request.kind === 'resource') {
+    return encode({ kind: 'resource', account: request.account, resource: request.resource, resourceType: request.resourceType, limit: request.limit, after });
+  }
+  const bound = (value: SortKeyBound | undefined) => (value === undefined ? null : [value.bytes, value.inclusive]);
+  return encode({ kind: 'range', key: wireKey(request.address), lower: bound(request.lower), upper: bound(request.upper), reverse: request.reverse ?? false, limit: request.limit, after });
+}
+
+export function decodeScan(body: Uint8Array): ScanRequest {
+  const input = decodeOrFail(body) as Record<string, unknown>;
+  if (typeof input !== 'object' || input === null) throw malformed('expected a scan');
+  const limit = input.limit;
+  if (!Number.isSafeInteger(limit)) throw malformed('scan limit must be an integer');
+  const after = parseCursor(input.after);
+  if (input.kind === 'resource') {
+    const { account, resource, resourceType } = input;
+    if (typeof account !== 'string' || typeof resource !== 'string' || !resourceTypes.includes(resourceType as ResourceType)) throw malformed('scan resource');
+    return { kind: 'resource', account, resource, resourceType: resourceType as ResourceType, limit: limit as number, after };
+  }
+  if (input.kind !== 'range') throw malformed(`unknown scan kind ${String(input.kind)}`);
+  const bound = (value: unknown): SortKeyBound | undefined => {
+    if (value === null || value === undefined) return undefined;
+    if (!Array.isArray(value) || !(value[0] instanceof Uint8Array) || typeof value[1] !== 'boolean') throw malformed('scan bound');
+    return { bytes: Buffer.from(value[0]), inclusive: value[1] };
+  };
+  return { kind: 'sortKeyRange', address: parseKey(input.key, 0), lower: bound(input.lower), upper: bound(input.upper), reverse: input.reverse === true, limit: limit as number, after };
+}
+
+export function encodeScanPage(page: NodeScanPage): Uint8Array {
+  return encode({
+    words: page.words.map((word) => [wireKey(word.address), wireBallot(word.accepted), word.value]),
+    next: page.next === undefined ? null : [page.next.pointer, page.next.sortKeyBytes],
+  });
+}
+
+export function decodeScanPage(body: Uint8Array): NodeScanPage {
+  const input = decodeOrFail(body) as { words?: unknown; next?: unknown };
+  if (typeof input !== 'object' || input === null || !Array.isArray(input.words)) throw malformed('expected a scan page');
+  const words = input.words.map((entry: unknown, index: number): ScannedWord => {
+    if (!Array.isArray(entry) || entry.length !== 3 || (entry[2] !== null && !(entry[2] instanceof Uint8Array))) throw malformed(`scan word ${index}`);
+    return { address: parseKey(entry[0], index), accepted: parseBallot(entry[1], index), value: entry[2] === null ? null : Buffer.from(entry[2]) };
+  });
+  return { words, next: parseCursor(input.next) };
+}
+
+function parseCursor(input: unknown): ScanCursor | undefined {
+  if (input === null || input === undefined) return undefined;
+  if (!Array.isArray(input) || !(input[0] instanceof Uint8Array) || !(input[1] instanceof Uint8Array)) throw malformed('scan cursor');
+  return { pointer: Buffer.from(input[0]), sortKeyBytes: Buffer.from(input[1]) };
 }

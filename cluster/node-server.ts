@@ -5,6 +5,8 @@
  *     POST /v1/acceptor   a batch of prepares and accepts (cluster/node-protocol.ts); the
  *                         shared secret in x-dmachine-secret, compared in constant time;
  *                         401 without it, 400 with SQLSTATE 08P01 for a malformed batch
+ *     POST /v1/scan       one page of a range or resource scan: each word's accepted ballot and
+ *                         value, for the gateway to confirm by quorum (cluster/cluster-memory.ts)
  *     GET  /health        {"status": "ok", "node": id}; no secret needed
  *     GET  /metrics       Prometheus: operations and refusals by kind, batch latency, words stored
  *
@@ -20,11 +22,22 @@ import { SqlError } from '../common/sql-error.js';
 import type { WordAddress } from '../store/key.js';
 import { rndStoreFileName } from '../store/local-memory.js';
 import { RndStore } from '../store/rnd-store.js';
-import { acceptorStateBytesMax, RndAcceptorStorage } from './acceptor-storage.js';
+import { acceptorStateBytesMax, decodeState, RndAcceptorStorage } from './acceptor-storage.js';
 import { Acceptor } from './caspaxos/acceptor.js';
+import type { Ballot } from './caspaxos/ballot.js';
 import type { ClusterFile, ClusterNode } from './cluster-file.js';
 import { addHealthAndMetrics, latencyHistogram, mirroredCounter } from './metrics.js';
-import { acceptorPath, decodeRequests, encodeReplies, secretHeader, type NodeReply } from './node-protocol.js';
+import {
+  acceptorPath,
+  decodeRequests,
+  decodeScan,
+  encodeReplies,
+  encodeScanPage,
+  scanPath,
+  secretHeader,
+  type NodeReply,
+  type NodeScanPage,
+} from './node-protocol.js';
 
 /** A batch body at most: every operation carrying a full word, and then some. */
 const bodyBytesMax = 64 * 1024 * 1024;
@@ -55,15 +68,35 @@ export class NodeServer {
     app.addContentTypeParser('application/msgpack', { parseAs: 'buffer', bodyLimit: bodyBytesMax }, (_request, body, done) => done(null, body));
     const metrics = nodeMetrics(store);
     addHealthAndMetrics(app, metrics.registry, () => ({ node: node.id }));
-    app.post(acceptorPath, async (request, reply) => {
+    // Every /v1 request carries the cluster secret and a MessagePack body.
+    app.addHook('preHandler', async (request, reply) => {
+      if (!request.url.startsWith('/v1/')) return;
       const given = request.headers[secretHeader];
       if (typeof given !== 'string' || !timingSafeEqual(digest(given), secretDigest)) {
         return reply.code(401).send({ error: 'the cluster secret is missing or wrong' });
       }
       if (!Buffer.isBuffer(request.body)) return reply.code(415).send({ error: 'send application/msgpack' });
+    });
+    app.post(scanPath, async (request, reply) => {
+      let page: NodeScanPage;
+      try {
+        const scan = decodeScan(request.body as Buffer);
+        const stored = scan.kind === 'sortKeyRange' ? store.scanSortKeys(scan) : store.scanResource(scan);
+        metrics.operations.inc({ op: 'scan' });
+        page = {
+          words: stored.words.map((word) => ({ address: word.address, ...pick(decodeState(word.value, word.address)) })),
+          next: stored.next,
+        };
+      } catch (error) {
+        if (!(error instanceof SqlError)) throw error;
+        return reply.code(400).send({ error: error.message, sqlstate: error.sqlstate });
+      }
+      return reply.type('application/msgpack').send(Buffer.from(encodeScanPage(page)));
+    });
+    app.post(acceptorPath, async (request, reply) => {
       let requests;
       try {
-        requests = decodeRequests(request.body);
+        requests = decodeRequests(request.body as Buffer);
       } catch (error) {
         const failure = error as SqlError;
         return reply.code(400).send({ error: failure.message, sqlstate: failure.sqlstate });
@@ -109,6 +142,11 @@ function nodeMetrics(store: RndStore) {
   mirroredCounter(registry, 'dmachine_node_group_commits_total', 'Transactions of the node store (group commits)', () => store.stats.transactions);
   mirroredCounter(registry, 'dmachine_node_syncs_total', 'fdatasyncs of the node store WAL', () => store.stats.syncs);
   return { registry, operations, refusals, batchSeconds };
+}
+
+/** What a scan reports of an acceptor state: its accepted ballot and value. */
+function pick(state: { accepted: Ballot; value: Buffer | null }): { accepted: Ballot; value: Buffer | null } {
+  return { accepted: state.accepted, value: state.value };
 }
 
 /** A word's unique name for the acceptor's per-word queues: pointer and sort-key bytes. */
