@@ -14,7 +14,7 @@ export const gatewayUsage = `dmachine gateway --cluster FILE [--host HOST] [--po
     Serve the PostgreSQL wire protocol on HOST:PORT (default ${hostDefault}:${portDefault}) over the
     cluster described in FILE (its nodes run dmachine node), with the same users, options and
     shutdown as dmachine start. --http-port serves GET /health and Prometheus GET /metrics.
-    Not yet on a cluster: scans and queues (0A000).`;
+    Not yet on a cluster: queue batches that need the linear memory (0A000).`;
 
 export async function gatewayCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
