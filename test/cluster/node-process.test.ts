@@ -18,7 +18,7 @@ import { Proposer } from '../../cluster/caspaxos/proposer.js';
 import type { ClusterFile } from '../../cluster/cluster-file.js';
 import { ClusterMemory } from '../../cluster/cluster-memory.js';
 import { NodeClient } from '../../cluster/node-client.js';
-import { acceptorPath, secretHeader } from '../../cluster/node-protocol.js';
+import { acceptorPath, scanPath, secretHeader } from '../../cluster/node-protocol.js';
 import { wordKeyText } from '../../cluster/node-server.js';
 import { Placement } from '../../cluster/placement.js';
 import { wordAddress, type WordAddress } from '../../store/key.js';
@@ -162,6 +162,16 @@ describe('storage node processes', () => {
     const badKey = await post({ [secretHeader]: secret }, encode({ requests: [{ op: 'prepare', key: ['a'], ballot: [1, 'p'] }] }));
     expect(badKey.status).toBe(400);
     expect((await post({ [secretHeader]: secret }, valid)).status).toBe(200);
+    const scanUrl = cluster.url('n1').replace(acceptorPath, scanPath);
+    const scan = (headers: Record<string, string>, body: Uint8Array) =>
+      fetch(scanUrl, { method: 'POST', headers: { 'content-type': 'application/msgpack', ...headers }, body });
+    const resourceScan = (limit: number) => encode({ kind: 'resource', account: 'acme', resource: 'r', resourceType: 'rnd', limit, after: null });
+    expect((await scan({}, resourceScan(5))).status).toBe(401);
+    const zeroLimit = await scan({ [secretHeader]: secret }, resourceScan(0));
+    expect(zeroLimit.status).toBe(400);
+    expect(await zeroLimit.json()).toMatchObject({ sqlstate: '22023' });
+    expect((await scan({ [secretHeader]: secret }, Buffer.from('garbage'))).status).toBe(400);
+    expect((await scan({ [secretHeader]: secret }, resourceScan(5))).status).toBe(200);
     const health = await fetch(cluster.url('n1').replace(acceptorPath, '/health'));
     expect(await health.json()).toEqual({ status: 'ok', node: 'n1' });
     expect(await proposerFor(cluster, 'g1', client()).change(word('x'), changeOf({ kind: 'write', key: 'x', value: 'v' }))).toEqual({ kind: 'write' });

@@ -9,7 +9,17 @@ import { describe, expect, it } from 'vitest';
 import { SqlError } from '../../common/sql-error.js';
 import { decodeState, encodeState } from '../../cluster/acceptor-storage.js';
 import { parseClusterFile } from '../../cluster/cluster-file.js';
-import { decodeReplies, decodeRequests, encodeReplies, encodeRequests, type NodeRequest } from '../../cluster/node-protocol.js';
+import {
+  decodeReplies,
+  decodeRequests,
+  decodeScan,
+  decodeScanPage,
+  encodeReplies,
+  encodeRequests,
+  encodeScan,
+  encodeScanPage,
+  type NodeRequest,
+} from '../../cluster/node-protocol.js';
 import { wordAddress } from '../../store/key.js';
 
 const address = wordAddress({ account: 'acme', resource: 'jobs', resourceType: 'rnd', primaryKey: 'c', sortKey: 42n });
@@ -70,6 +80,50 @@ describe('node protocol', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('node scan protocol', () => {
+  it('round-trips range and resource scans and their pages', () => {
+    const range = { kind: 'sortKeyRange' as const, address, lower: { bytes: Buffer.from([0x20, 1]), inclusive: true }, upper: undefined, reverse: true, limit: 7, after: { pointer: address.pointer, sortKeyBytes: Buffer.from([0x20, 9]) } };
+    const decodedRange = decodeScan(encodeScan(range));
+    expect(decodedRange).toMatchObject({ kind: 'sortKeyRange', reverse: true, limit: 7, lower: { inclusive: true } });
+    expect(decodedRange.kind === 'sortKeyRange' && decodedRange.address.pointer.equals(address.pointer)).toBe(true);
+    const resource = { kind: 'resource' as const, account: 'acme', resource: 'jobs', resourceType: 'rnd' as const, limit: 3, after: undefined };
+    expect(decodeScan(encodeScan(resource))).toEqual(resource);
+    const page = { words: [{ address: plain, accepted: { counter: 4, proposer: 'g1' }, value: Buffer.from('v') }, { address, accepted: { counter: 1, proposer: 'g2' }, value: null }], next: undefined };
+    const decoded = decodeScanPage(encodeScanPage(page));
+    expect(decoded.words.map((word) => [word.address.primaryKey, word.accepted, word.value])).toEqual([
+      ['alice', { counter: 4, proposer: 'g1' }, Buffer.from('v')],
+      ['c', { counter: 1, proposer: 'g2' }, null],
+    ]);
+    expect(decoded.next).toBeUndefined();
+  });
+
+  it('answers malformed and random scans and pages with a value or 08P01, nothing else', () => {
+    const bad = (value: unknown) => sqlstateOf(() => decodeScan(encode(value)));
+    expect(bad({ kind: 'sideways', limit: 1 })).toBe('08P01');
+    expect(bad({ kind: 'resource', account: 'a', resource: 'b', resourceType: 'tape', limit: 1 })).toBe('08P01');
+    expect(bad({ kind: 'range', key: ['a'], limit: 1 })).toBe('08P01');
+    expect(bad({ kind: 'range', key: ['a', 'b', 'rnd', 'c', null], lower: [1, true], limit: 1 })).toBe('08P01');
+    expect(bad({ kind: 'resource', account: 'a', resource: 'b', resourceType: 'rnd', limit: 'ten' })).toBe('08P01');
+    expect(bad({ kind: 'resource', account: 'a', resource: 'b', resourceType: 'rnd', limit: 1, after: ['x'] })).toBe('08P01');
+    for (const decoder of [decodeScan, decodeScanPage]) {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 200 }), (body) => {
+          const state = sqlstateOf(() => decoder(body));
+          expect(state === undefined || state === '08P01').toBe(true);
+        }),
+        { numRuns: 1000 },
+      );
+      fc.assert(
+        fc.property(fc.jsonValue(), (value) => {
+          const state = sqlstateOf(() => decoder(encode(value)));
+          expect(state === undefined || state === '08P01').toBe(true);
+        }),
+        { numRuns: 1000 },
+      );
+    }
   });
 });
 
