@@ -27,7 +27,8 @@
  * the accept phase with them. No other proposer can have chosen a value in between: its
  * prepare would have needed a quorum of promises above that ballot, and a quorum of ours
  * would then refuse the accept. Any refusal or doubt drops the remembered state, and the
- * change runs the two phases.
+ * change runs the two phases; so do the word's next few changes, since a word other
+ * proposers are changing would mostly refuse a remembered ballot.
  *
  * Transport, clock and randomness are injected, so the deterministic simulator (test/sim)
  * runs this very code.
@@ -104,12 +105,16 @@ interface FastPath<V> {
 const attemptsMaxDefault = 8;
 const backoffMaxDefault = 50;
 const fastWordsMaxDefault = 10_000;
+/** Changes of a contended word that go without the one-round-trip path. */
+const contendedChangesSkipped = 8;
 
 export class Proposer<V, K = string> {
   readonly stats: ProposerStats = { attempts: 0, conflicts: 0, roundTrips: 0, fastChanges: 0, fastFallbacks: 0, batchedChanges: 0, quorumReads: 0 };
   private counter = 0;
   /** Insertion-ordered, so the oldest entry goes first when it is full. */
   private readonly fast = new Map<string, FastPath<V>>();
+  /** Words whose remembered ballot was refused lately, and how many changes until it is used again. */
+  private readonly contended = new Map<string, number>();
   /** Per word: the changes waiting for a round, and whether one is running. */
   private readonly queues = new Map<string, WordQueue<V, K>>();
 
@@ -259,6 +264,7 @@ export class Proposer<V, K = string> {
       return { done: true, result };
     }
     this.stats.fastFallbacks++;
+    this.noteContended(key);
     if (accepted.kind === 'refused') this.conflict(accepted.promised);
     else if (!this.equals(next, remembered.value)) {
       const settled = await this.settle(key, replicas, remembered.ballot, next, majority);
@@ -279,8 +285,22 @@ export class Proposer<V, K = string> {
   private remember(key: K, ballot: Ballot, value: V | null): void {
     const wordsMax = this.options.fastWordsMax ?? fastWordsMaxDefault;
     if (wordsMax === 0) return;
+    const text = this.text(key);
+    const cooling = this.contended.get(text);
+    if (cooling !== undefined) {
+      // Another proposer changed this word lately: a remembered ballot would likely be refused.
+      if (cooling > 1) this.contended.set(text, cooling - 1);
+      else this.contended.delete(text);
+      return;
+    }
     if (this.fast.size >= wordsMax) this.fast.delete(this.fast.keys().next().value as string);
     this.fast.set(this.text(key), { ballot, value });
+  }
+
+  /** After a fast accept was refused, the next few changes of the word run both phases. */
+  private noteContended(key: K): void {
+    if (this.contended.size >= (this.options.fastWordsMax ?? fastWordsMaxDefault)) this.contended.clear();
+    this.contended.set(this.text(key), contendedChangesSkipped);
   }
 
   private text(key: K): string {
