@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serialize } from 'pg-protocol';
@@ -16,16 +15,8 @@ import { LocalMemory } from '../../store/local-memory.js';
 import type { Memory, ScanPage, ScanRequest } from '../../store/memory.js';
 import { Accounts } from '../../wire/accounts.js';
 import { Connection, SessionRegistry, type ServerServices } from '../../wire/connection.js';
+import { pgSasl } from './pg-sasl.js';
 
-interface PgSaslSession {
-  response: string;
-}
-interface PgSasl {
-  startSession(mechanisms: string[]): PgSaslSession;
-  continueSession(session: PgSaslSession, password: string, serverData: string): Promise<void>;
-  finalizeSession(session: PgSaslSession, serverData: string): void;
-}
-const pgSasl = createRequire(import.meta.url)('pg/lib/crypto/sasl.js') as PgSasl;
 
 type BackendMessage = { name: string } & Record<string, unknown>;
 

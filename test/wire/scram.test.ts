@@ -3,7 +3,6 @@
  * node-postgres's own SCRAM client (an independent implementation), the unknown-user
  * path, and malformed messages.
  */
-import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scramIterationsDefault } from '../../common/limits.js';
@@ -18,16 +17,8 @@ import {
   ScramServerExchange,
   type ScramVerifier,
 } from '../../wire/scram.js';
+import { pgSasl } from './pg-sasl.js';
 
-interface PgSaslSession {
-  response: string;
-}
-interface PgSasl {
-  startSession(mechanisms: string[]): PgSaslSession;
-  continueSession(session: PgSaslSession, password: string, serverData: string): Promise<void>;
-  finalizeSession(session: PgSaslSession, serverData: string): void;
-}
-const pgSasl = createRequire(import.meta.url)('pg/lib/crypto/sasl.js') as PgSasl;
 
 const serverSecret = Buffer.alloc(32, 7);
 
