@@ -24,7 +24,6 @@ import { rndStoreFileName } from '../store/local-memory.js';
 import { RndStore } from '../store/rnd-store.js';
 import { acceptorStateBytesMax, decodeState, RndAcceptorStorage } from './acceptor-storage.js';
 import { Acceptor } from './caspaxos/acceptor.js';
-import type { Ballot } from './caspaxos/ballot.js';
 import type { ClusterFile, ClusterNode } from './cluster-file.js';
 import { addHealthAndMetrics, latencyHistogram, mirroredCounter } from './metrics.js';
 import {
@@ -84,7 +83,10 @@ export class NodeServer {
         const stored = scan.kind === 'sortKeyRange' ? store.scanSortKeys(scan) : store.scanResource(scan);
         metrics.operations.inc({ op: 'scan' });
         page = {
-          words: stored.words.map((word) => ({ address: word.address, ...pick(decodeState(word.value, word.address)) })),
+          words: stored.words.map((word) => {
+            const { accepted, value } = decodeState(word.value, word.address);
+            return { address: word.address, accepted, value };
+          }),
           next: stored.next,
         };
       } catch (error) {
@@ -142,11 +144,6 @@ function nodeMetrics(store: RndStore) {
   mirroredCounter(registry, 'dmachine_node_group_commits_total', 'Transactions of the node store (group commits)', () => store.stats.transactions);
   mirroredCounter(registry, 'dmachine_node_syncs_total', 'fdatasyncs of the node store WAL', () => store.stats.syncs);
   return { registry, operations, refusals, batchSeconds };
-}
-
-/** What a scan reports of an acceptor state: its accepted ballot and value. */
-function pick(state: { accepted: Ballot; value: Buffer | null }): { accepted: Ballot; value: Buffer | null } {
-  return { accepted: state.accepted, value: state.value };
 }
 
 /** A word's unique name for the acceptor's per-word queues: pointer and sort-key bytes. */

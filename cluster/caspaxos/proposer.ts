@@ -219,16 +219,7 @@ export class Proposer<V, K = string> {
         this.conflict(accepted.promised);
         continue;
       }
-      // A change that left the value as it was (a LOAD, a failed compare) may simply run again.
-      if (this.equals(next, prepared.value)) continue;
-      const settled = await this.settle(key, replicas, ballot, next, majority);
-      if (settled === 'took effect') return result;
-      if (settled === 'did not') continue;
-      throw new SqlError(
-        SqlState.statementCompletionUnknown,
-        `the write to ${this.text(key)} may or may not have taken effect: ${accepted.acceptances} of ${replicas.length} replicas accepted it and ${accepted.unanswered} did not answer, and a later ballot has been accepted since`,
-        { hint: 'read the word to see which' },
-      );
+      if ((await this.afterUnknown(key, replicas, majority, { ballot, base: prepared.value, next }, accepted)) === 'took effect') return result;
     }
     if (contended) {
       throw new SqlError(SqlState.serializationFailure, `could not change ${this.text(key)}: other changes of it kept winning (${attemptsMax} attempts); nothing was changed`, {
@@ -266,16 +257,34 @@ export class Proposer<V, K = string> {
     this.stats.fastFallbacks++;
     this.noteContended(key);
     if (accepted.kind === 'refused') this.conflict(accepted.promised);
-    else if (!this.equals(next, remembered.value)) {
-      const settled = await this.settle(key, replicas, remembered.ballot, next, majority);
-      if (settled === 'took effect') return { done: true, result };
-      if (settled === 'unknown') {
-        throw new SqlError(SqlState.statementCompletionUnknown, `the write to ${this.text(key)} may or may not have taken effect: a later ballot has been accepted since`, {
-          hint: 'read the word to see which',
-        });
-      }
+    else if ((await this.afterUnknown(key, replicas, majority, { ballot: remembered.ballot, base: remembered.value, next }, accepted)) === 'took effect') {
+      return { done: true, result };
     }
     return { done: false };
+  }
+
+  /**
+   * After an accept of `next` (computed from `base`) under `ballot` whose outcome is unknown:
+   * 'retry' when it certainly did not take effect or changed nothing (a LOAD, a failed
+   * compare may simply run again), 'took effect' when settling shows it did; 40003 when
+   * settling cannot tell.
+   */
+  private async afterUnknown(
+    key: K,
+    replicas: readonly string[],
+    majority: number,
+    attempt: { ballot: Ballot; base: V | null; next: V | null },
+    accepted: { acceptances: number; unanswered: number },
+  ): Promise<'retry' | 'took effect'> {
+    if (this.equals(attempt.next, attempt.base)) return 'retry';
+    const settled = await this.settle(key, replicas, attempt.ballot, attempt.next, majority);
+    if (settled === 'took effect') return 'took effect';
+    if (settled === 'did not') return 'retry';
+    throw new SqlError(
+      SqlState.statementCompletionUnknown,
+      `the write to ${this.text(key)} may or may not have taken effect: ${accepted.acceptances} of ${replicas.length} replicas accepted it and ${accepted.unanswered} did not answer, and a later ballot has been accepted since`,
+      { hint: 'read the word to see which' },
+    );
   }
 
   private nextBallot(): Ballot {
