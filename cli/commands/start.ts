@@ -220,14 +220,27 @@ export function freeLoopbackPort(): Promise<number> {
   });
 }
 
-/** One `dmachine node` child, run the way this process was (same node flags, same entry script). */
-async function spawnNode(clusterPath: string, id: string, dataDirectory: string): Promise<{ child: ChildProcess; exited: Promise<void> }> {
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'node', '--cluster', clusterPath, '--id', id, '--data', dataDirectory], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+/**
+ * A `dmachine node` child process, resolved once it listens. `program` is what runs the
+ * dmachine command under node: by default the way this process was run (same node flags,
+ * same entry script). Its standard error is passed through.
+ */
+export async function spawnNode(
+  clusterPath: string,
+  id: string,
+  dataDirectory: string,
+  program: readonly string[] = [...process.execArgv, process.argv[1]!],
+): Promise<{ child: ChildProcess; exited: Promise<void> }> {
+  const child = spawn(process.execPath, [...program, 'node', '--cluster', clusterPath, '--id', id, '--data', dataDirectory], {
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolveExit) => child.on('exit', () => resolveExit()));
+  let output = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    process.stderr.write(chunk);
+  });
   await new Promise<void>((resolveReady, reject) => {
-    let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('listening on')) resolveReady();

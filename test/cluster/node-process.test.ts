@@ -5,14 +5,14 @@
  * history through two proposers, checked for linearizability, while one node is killed and
  * another stopped.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode } from '@msgpack/msgpack';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freeLoopbackPort } from '../../cli/commands/start.js';
+import { freeLoopbackPort, spawnNode } from '../../cli/commands/start.js';
 import { SqlError } from '../../common/sql-error.js';
 import { Proposer } from '../../cluster/caspaxos/proposer.js';
 import type { ClusterFile } from '../../cluster/cluster-file.js';
@@ -59,20 +59,7 @@ class Cluster {
   }
 
   async start(id: string): Promise<void> {
-    const child = spawn(process.execPath, typescriptNodeArguments(mainScript, 'node', '--cluster', this.path, '--id', id, '--data', join(this.directory, id)), {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('listening on')) resolve();
-      });
-      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      void exited.then(() => reject(new Error(`node ${id} exited: ${output}`)));
-    });
-    this.running.set(id, { child, exited });
+    this.running.set(id, await spawnNode(this.path, id, join(this.directory, id), typescriptNodeArguments(mainScript)));
   }
 
   async kill(id: string): Promise<void> {
