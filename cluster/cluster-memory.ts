@@ -5,9 +5,9 @@
  * answer. Nothing a statement reads can be undone later, so durable() has nothing to wait
  * for.
  *
- * Scans read the replicas and confirm each word by a quorum (scan, below). Not yet: the
- * linear memory (segments copied to their replicas): it fails with 0A000, so a statement
- * that needs it says so instead of answering from part of the data.
+ * Scans read the replicas and confirm each word by a quorum (scan, below). The linear
+ * memory is segments each written by one gateway and copied to their replicas
+ * (cluster/cluster-logs.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
@@ -18,6 +18,7 @@ import { checkWordSize, sameValue, type CasResult, type Word } from '../store/wo
 import { compareBallots } from './caspaxos/ballot.js';
 import { Proposer, type ProposerStats } from './caspaxos/proposer.js';
 import type { ClusterFile } from './cluster-file.js';
+import { ClusterLogs, type ClusterLogOptions } from './cluster-logs.js';
 import { latencyHistogram, mirroredCounter } from './metrics.js';
 import { NodeClient, type NodeClientStats } from './node-client.js';
 import type { NodeScanPage, ScannedWord } from './node-protocol.js';
@@ -30,20 +31,22 @@ export class ClusterMemory implements Memory {
   private readonly client: NodeClient;
   private readonly proposer: Proposer<Buffer, WordAddress>;
   private readonly placement: Placement;
+  private readonly logs: ClusterLogs;
   /** Words a scan could not confirm from its answers and read again through the protocol. */
   private scanRereads = 0;
   private readonly seconds = latencyHistogram(this.registry, 'dmachine_gateway_word_operation_seconds', 'Word operations on the cluster, by kind', ['kind']);
 
   constructor(
     private readonly cluster: ClusterFile,
-    options: { proposerId?: string; timeoutMilliseconds?: number } = {},
+    options: { proposerId?: string; timeoutMilliseconds?: number; lnr?: ClusterLogOptions } = {},
   ) {
     const placement = new Placement(cluster.nodes);
     this.placement = placement;
     this.client = new NodeClient(cluster, options.timeoutMilliseconds);
+    // Unique per gateway process: ballots of two gateways never tie.
+    const id = options.proposerId ?? `g-${randomBytes(6).toString('hex')}`;
     this.proposer = new Proposer<Buffer, WordAddress>({
-      // Unique per gateway process: ballots of two gateways never tie.
-      id: options.proposerId ?? `g-${randomBytes(6).toString('hex')}`,
+      id,
       replicas: (address) => placement.replicas(address.pointer, cluster.replicas),
       client: this.client,
       keyText: wordKeyText,
@@ -64,6 +67,11 @@ export class ClusterMemory implements Memory {
       ['scan_rereads', 'Words a scan read again through the protocol (no quorum agreed)', () => this.scanRereads],
     ];
     for (const [name, help, read] of mirrored) mirroredCounter(this.registry, `dmachine_gateway_${name}_total`, help, read);
+    const proposer = this.proposer;
+    this.logs = new ClusterLogs(
+      { placement, replicas: cluster.replicas, client: this.client, words: this, writer: id, change: (address, change) => proposer.change(address, change) },
+      options.lnr,
+    );
   }
 
   /** Runs a word operation, timing it by kind. */
@@ -186,20 +194,20 @@ export class ClusterMemory implements Memory {
     return this.proposer.read(address);
   }
 
-  async append(_log: LogAddress, _payload: Uint8Array): Promise<number> {
-    throw notYet('queues (linear memory)');
+  append(log: LogAddress, payload: Uint8Array): Promise<number> {
+    return this.timed('append', () => this.logs.append(log, payload));
   }
 
-  async readRecord(_log: LogAddress, _record: number): Promise<Uint8Array | undefined> {
-    throw notYet('queues (linear memory)');
+  readRecord(log: LogAddress, record: number): Promise<Uint8Array | undefined> {
+    return this.timed('read_record', () => this.logs.readRecord(log, record));
   }
 
-  async dropRecordsBefore(_log: LogAddress, _record: number): Promise<number> {
-    throw notYet('queues (linear memory)');
+  dropRecordsBefore(log: LogAddress, record: number): Promise<number> {
+    return this.logs.dropRecordsBefore(log, record);
   }
 
-  async dropLog(_log: LogAddress): Promise<boolean> {
-    throw notYet('queues (linear memory)');
+  dropLog(log: LogAddress): Promise<boolean> {
+    return this.logs.dropLog(log);
   }
 
   /** Every answer is a value a quorum accepted: nothing to wait for. */
@@ -214,10 +222,4 @@ export class ClusterMemory implements Memory {
   close(): void {
     this.client.close();
   }
-}
-
-function notYet(what: string): SqlError {
-  return new SqlError(SqlState.featureNotSupported, `${what} are not supported on a cluster yet`, {
-    hint: 'run dmachine start (one node) for them; see docs/cluster.md',
-  });
 }

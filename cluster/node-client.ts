@@ -10,16 +10,23 @@ import type { AcceptReply, PrepareReply, ReadReply } from './caspaxos/acceptor.j
 import type { Ballot } from './caspaxos/ballot.js';
 import type { ReplicaClient } from './caspaxos/proposer.js';
 import type { ClusterFile, ClusterNode } from './cluster-file.js';
-import type { ScanRequest } from '../store/memory.js';
+import type { LogAddress, ScanRequest } from '../store/memory.js';
 import {
   acceptorPath,
   batchOperationsMax,
+  decodeAppendReply,
+  decodeDropReply,
+  decodeReadReply,
   decodeReplies,
   decodeScanPage,
+  encodeLnrRequest,
   encodeRequests,
   encodeScan,
+  lnrPath,
   scanPath,
   secretHeader,
+  type AppendReply,
+  type LnrRequest,
   type NodeReply,
   type NodeRequest,
   type NodeScanPage,
@@ -64,10 +71,38 @@ export class NodeClient implements ReplicaClient<Buffer, WordAddress> {
 
   /** One page of a scan on one node (not batched: a scan is one request). */
   async scan(nodeId: string, request: ScanRequest): Promise<NodeScanPage> {
+    this.stats.requests++;
+    return decodeScanPage(await this.post(this.node(nodeId), encodeScan(request), scanPath));
+  }
+
+  /** Appends records to a node's copy of a segment (not batched: one request each). */
+  async append(nodeId: string, log: LogAddress, segment: number, first: number, payloads: readonly Buffer[]): Promise<AppendReply> {
+    return decodeAppendReply(await this.lnr(nodeId, { op: 'append', log, segment, first, payloads }));
+  }
+
+  /** A record from a node's copy of its segment, or undefined when that copy does not hold it. */
+  async readRecord(nodeId: string, log: LogAddress, segment: number, record: number): Promise<Buffer | undefined> {
+    return decodeReadReply(await this.lnr(nodeId, { op: 'read', log, segment, record }));
+  }
+
+  async seal(nodeId: string, log: LogAddress, segment: number): Promise<void> {
+    await this.lnr(nodeId, { op: 'seal', log, segment });
+  }
+
+  /** Deletes a node's copy of a segment; resolves whether it had one. */
+  async drop(nodeId: string, log: LogAddress, segment: number): Promise<boolean> {
+    return decodeDropReply(await this.lnr(nodeId, { op: 'drop', log, segment }));
+  }
+
+  private lnr(nodeId: string, request: LnrRequest): Promise<Buffer> {
+    this.stats.requests++;
+    return this.post(this.node(nodeId), encodeLnrRequest(request), lnrPath);
+  }
+
+  private node(nodeId: string): ClusterNode {
     const node = this.nodes.get(nodeId);
     if (node === undefined) throw new Error(`node "${nodeId}" is not in the cluster file`);
-    this.stats.requests++;
-    return decodeScanPage(await this.post(node, encodeScan(request), scanPath));
+    return node;
   }
 
   close(): void {
@@ -96,11 +131,9 @@ export class NodeClient implements ReplicaClient<Buffer, WordAddress> {
 
   private async send(nodeId: string, batch: Pending[]): Promise<void> {
     try {
-      const node = this.nodes.get(nodeId);
-      if (node === undefined) throw new Error(`node "${nodeId}" is not in the cluster file`);
       this.stats.requests++;
       this.stats.operations += batch.length;
-      const body = await this.post(node, encodeRequests(batch.map((pending) => pending.request)), acceptorPath);
+      const body = await this.post(this.node(nodeId), encodeRequests(batch.map((pending) => pending.request)), acceptorPath);
       const replies = decodeReplies(body, batch.length);
       batch.forEach((pending, index) => pending.resolve(replies[index]!));
     } catch (error) {

@@ -14,9 +14,10 @@
 import { decode, encode } from '@msgpack/msgpack';
 import { SqlError, SqlState } from '../common/sql-error.js';
 import { decodeSortKeyBytes, resourceTypes, wordAddress, type ResourceType, type WordAddress } from '../store/key.js';
-import type { ScanCursor, ScanRequest, SortKeyBound } from '../store/memory.js';
+import type { LogAddress, ScanCursor, ScanRequest, SortKeyBound } from '../store/memory.js';
 import type { AcceptReply, PrepareReply, ReadReply } from './caspaxos/acceptor.js';
 import type { Ballot } from './caspaxos/ballot.js';
+import { recordsPerSegment, segmentBase, segmentNumberLimit, segmentPlacement } from './log-segments.js';
 
 export const acceptorPath = '/v1/acceptor';
 export const secretHeader = 'x-dmachine-secret';
@@ -203,4 +204,84 @@ function parseCursor(input: unknown): ScanCursor | undefined {
   if (input === null || input === undefined) return undefined;
   if (!Array.isArray(input) || !(input[0] instanceof Uint8Array) || !(input[1] instanceof Uint8Array)) throw malformed('scan cursor');
   return { pointer: Buffer.from(input[0]), sortKeyBytes: Buffer.from(input[1]) };
+}
+
+// --- the linear memory --------------------------------------------------------------
+
+/**
+ *     POST /v1/lnr   x-dmachine-secret: <secret>   one operation per request
+ *     { op: 'append', log: [account, resource], segment, first, payloads: [bytes, ...] }  → { ok: true } | { ok: false, next }
+ *     { op: 'read',   log, segment, record }                                             → { payload: bytes | nil }
+ *     { op: 'seal',   log, segment }                                                     → { ok: true }
+ *     { op: 'drop',   log, segment }                                                     → { existed }
+ *
+ * An append is taken only at the segment's next record number (its single writer sends
+ * its records in order); otherwise the node answers the number it expects.
+ */
+export const lnrPath = '/v1/lnr';
+/** Payloads one append may carry. */
+export const appendPayloadsMax = 65_536;
+
+export type LnrRequest =
+  | { readonly op: 'append'; readonly log: LogAddress; readonly segment: number; readonly first: number; readonly payloads: readonly Buffer[] }
+  | { readonly op: 'read'; readonly log: LogAddress; readonly segment: number; readonly record: number }
+  | { readonly op: 'seal' | 'drop'; readonly log: LogAddress; readonly segment: number };
+
+export type AppendReply = { readonly ok: true } | { readonly ok: false; readonly next: number };
+
+export function encodeLnrRequest(request: LnrRequest): Uint8Array {
+  const { log, ...rest } = request;
+  return encode({ ...rest, log: [log.account, log.resource] });
+}
+
+/** The operation of a body, every field checked: 08P01 for a malformed one, 22023 for numbers outside the segment. */
+export function decodeLnrRequest(body: Uint8Array): LnrRequest {
+  const input = decodeOrFail(body) as Record<string, unknown>;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw malformed('expected an lnr operation');
+  const { op, log, segment, first, record, payloads } = input;
+  if (!Array.isArray(log) || log.length !== 2 || typeof log[0] !== 'string' || typeof log[1] !== 'string') throw malformed('log must be [account, resource]');
+  const address: LogAddress = { account: log[0], resource: log[1] };
+  try {
+    segmentPlacement(address, 0); // checks the names as a key would
+  } catch (error) {
+    throw malformed(`log: ${(error as Error).message}`);
+  }
+  if (!Number.isSafeInteger(segment) || (segment as number) < 0 || (segment as number) >= segmentNumberLimit) throw malformed('segment must be a segment number');
+  const inSegment = (name: string, value: unknown, count = 1): number => {
+    if (!Number.isSafeInteger(value)) throw malformed(`${name} must be an integer`);
+    const base = segmentBase(segment as number);
+    if ((value as number) < base || (value as number) + count > base + recordsPerSegment) {
+      throw new SqlError(SqlState.invalidParameterValue, `${name} ${String(value)} is outside segment ${String(segment)}`);
+    }
+    return value as number;
+  };
+  if (op === 'append') {
+    if (!Array.isArray(payloads) || payloads.length === 0 || payloads.length > appendPayloadsMax) throw malformed(`payloads must be 1 to ${appendPayloadsMax} byte strings`);
+    if (!payloads.every((payload) => payload instanceof Uint8Array)) throw malformed('payloads must be byte strings');
+    const buffers = payloads.map((payload: Uint8Array) => Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
+    return { op, log: address, segment: segment as number, first: inSegment('first', first, buffers.length), payloads: buffers };
+  }
+  if (op === 'read') return { op, log: address, segment: segment as number, record: inSegment('record', record) };
+  if (op === 'seal' || op === 'drop') return { op, log: address, segment: segment as number };
+  throw malformed(`unknown lnr op ${String(op)}`);
+}
+
+export function decodeAppendReply(body: Uint8Array): AppendReply {
+  const reply = decodeOrFail(body) as Record<string, unknown>;
+  if (reply?.ok === true) return { ok: true };
+  if (reply?.ok === false && Number.isSafeInteger(reply.next)) return { ok: false, next: reply.next as number };
+  throw malformed('expected an append reply');
+}
+
+export function decodeReadReply(body: Uint8Array): Buffer | undefined {
+  const reply = decodeOrFail(body) as Record<string, unknown>;
+  if (reply?.payload === null) return undefined;
+  if (reply?.payload instanceof Uint8Array) return Buffer.from(reply.payload.buffer, reply.payload.byteOffset, reply.payload.byteLength);
+  throw malformed('expected a read reply');
+}
+
+export function decodeDropReply(body: Uint8Array): boolean {
+  const reply = decodeOrFail(body) as Record<string, unknown>;
+  if (typeof reply?.existed !== 'boolean') throw malformed('expected a drop reply');
+  return reply.existed;
 }

@@ -7,6 +7,8 @@
  *                         401 without it, 400 with SQLSTATE 08P01 for a malformed batch
  *     POST /v1/scan       one page of a range or resource scan: each word's accepted ballot and
  *                         value, for the gateway to confirm by quorum (cluster/cluster-memory.ts)
+ *     POST /v1/lnr        one operation on the copies of log segments this node is a replica of
+ *                         (append in order, read, seal, drop; cluster/segment-replicas.ts)
  *     GET  /health        {"status": "ok", "node": id}; no secret needed
  *     GET  /metrics       Prometheus: operations and refusals by kind, batch latency, words stored
  *
@@ -17,10 +19,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { encode } from '@msgpack/msgpack';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { SqlError } from '../common/sql-error.js';
 import type { WordAddress } from '../store/key.js';
-import { rndStoreFileName } from '../store/local-memory.js';
+import { lnrDirectoryName, rndStoreFileName } from '../store/local-memory.js';
 import { RndStore } from '../store/rnd-store.js';
 import { acceptorStateBytesMax, decodeState, RndAcceptorStorage } from './acceptor-storage.js';
 import { Acceptor } from './caspaxos/acceptor.js';
@@ -29,14 +32,18 @@ import { addHealthAndMetrics, latencyHistogram, mirroredCounter } from './metric
 import {
   acceptorPath,
   decodeRequests,
+  decodeLnrRequest,
   decodeScan,
   encodeReplies,
   encodeScanPage,
+  lnrPath,
   scanPath,
   secretHeader,
+  type LnrRequest,
   type NodeReply,
   type NodeScanPage,
 } from './node-protocol.js';
+import { SegmentReplicas } from './segment-replicas.js';
 
 /** A batch body at most: every operation carrying a full word, and then some. */
 const bodyBytesMax = 64 * 1024 * 1024;
@@ -54,6 +61,7 @@ export class NodeServer {
     readonly node: ClusterNode,
     private readonly app: FastifyInstance,
     private readonly store: RndStore,
+    private readonly segments: SegmentReplicas,
   ) {}
 
   static async start(options: NodeServerOptions): Promise<NodeServer> {
@@ -61,6 +69,7 @@ export class NodeServer {
     if (node === undefined) throw new SqlError('22023', `node "${options.id}" is not in the cluster file`);
     mkdirSync(options.dataDirectory, { recursive: true });
     const store = RndStore.open(join(options.dataDirectory, rndStoreFileName), { valueBytesMax: acceptorStateBytesMax });
+    const segments = new SegmentReplicas(join(options.dataDirectory, lnrDirectoryName));
     const acceptor = new Acceptor<Buffer, WordAddress>(new RndAcceptorStorage(store), wordKeyText);
     const app = Fastify({ bodyLimit: bodyBytesMax, keepAliveTimeout: 60_000 });
     const secretDigest = digest(options.cluster.secret);
@@ -95,6 +104,24 @@ export class NodeServer {
       }
       return reply.type('application/msgpack').send(Buffer.from(encodeScanPage(page)));
     });
+    app.post(lnrPath, async (request, reply) => {
+      let operation: LnrRequest;
+      try {
+        operation = decodeLnrRequest(request.body as Buffer);
+      } catch (error) {
+        const failure = error as SqlError;
+        return reply.code(400).send({ error: failure.message, sqlstate: failure.sqlstate });
+      }
+      metrics.operations.inc({ op: `lnr ${operation.op}` });
+      let answer: object;
+      try {
+        answer = await serveLnr(segments, operation);
+      } catch (error) {
+        if (!(error instanceof SqlError)) throw error;
+        return reply.code(500).send({ error: error.message, sqlstate: error.sqlstate });
+      }
+      return reply.type('application/msgpack').send(Buffer.from(encode(answer)));
+    });
     app.post(acceptorPath, async (request, reply) => {
       let requests;
       try {
@@ -122,17 +149,30 @@ export class NodeServer {
       await app.listen({ host: options.host ?? node.host, port: node.port });
     } catch (error) {
       await app.close();
+      await segments.close();
       await store.close();
       throw error;
     }
-    return new NodeServer(node, app, store);
+    return new NodeServer(node, app, store, segments);
   }
 
   /** Stops taking requests, finishes those in flight, then closes the store (what is pending is synced). */
   async close(): Promise<void> {
     await this.app.close();
+    await this.segments.close();
     await this.store.close();
   }
+}
+
+/** One operation on the node's segment copies, as its reply. */
+async function serveLnr(segments: SegmentReplicas, operation: LnrRequest): Promise<object> {
+  if (operation.op === 'append') return segments.append(operation.log, operation.segment, operation.first, operation.payloads);
+  if (operation.op === 'read') return { payload: (await segments.read(operation.log, operation.segment, operation.record)) ?? null };
+  if (operation.op === 'seal') {
+    await segments.seal(operation.log, operation.segment);
+    return { ok: true };
+  }
+  return { existed: await segments.drop(operation.log, operation.segment) };
 }
 
 function nodeMetrics(store: RndStore) {

@@ -786,7 +786,8 @@ export function compileQueueSelect(statement: ast.SelectStatement, queue: QueueD
   const words = new QueueWords(b, queue, options.account);
   if (counting) {
     emitDepth(b, words);
-    return { program: b.finish(), fields: [{ name: 'count', type: 'int8', typeOid: typeOids.int8 }], parameterTypes, commandTag: 'SELECT' };
+    const name = (statement.items[0] as ast.SelectItem).alias ?? 'count';
+    return { program: b.finish(), fields: [{ name, type: 'int8', typeOid: typeOids.int8 }], parameterTypes, commandTag: 'SELECT' };
   }
   emitPeek(b, words, targets, limit, messageRow);
   return { program: b.finish(), fields: fieldsOf(targets), parameterTypes, commandTag: 'SELECT' };

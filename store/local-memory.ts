@@ -10,12 +10,13 @@
  * the VM noticing.
  */
 import { mkdirSync } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { recordCacheBytesMax } from '../common/limits.js';
 import { SqlError, SqlState } from '../common/sql-error.js';
 import type { WordAddress } from './key.js';
+import { directoryExists } from './lnr/segment-files.js';
 import { SegmentLog, type SegmentLogOptions } from './lnr/segment-log.js';
 import type { LogAddress, Memory, ScanPage, ScanRequest } from './memory.js';
 import { Observation, RndStore } from './rnd-store.js';
@@ -169,17 +170,13 @@ export class LocalMemory implements Memory {
     return opened;
   }
 
-  /** `<data>/lnr/<account>/<resource>`, each name percent-encoded (dots too, so no name is `.` or `..`). */
   private logDirectory(log: LogAddress): string {
-    const name = (text: string) => encodeURIComponent(text).replace(/\./g, '%2E');
-    return join(this.lnrDirectory, name(log.account), name(log.resource));
+    return logDirectory(this.lnrDirectory, log);
   }
 }
 
-async function directoryExists(directory: string): Promise<boolean> {
-  try {
-    return (await stat(directory)).isDirectory();
-  } catch {
-    return false;
-  }
+/** `<lnr>/<account>/<resource>`, each name percent-encoded (dots too, so no name is `.` or `..`). */
+export function logDirectory(lnrDirectory: string, log: LogAddress): string {
+  const name = (text: string) => encodeURIComponent(text).replace(/\./g, '%2E');
+  return join(lnrDirectory, name(log.account), name(log.resource));
 }

@@ -147,3 +147,12 @@ export async function removeIfPresent(filePath: string): Promise<boolean> {
     return false;
   }
 }
+
+/** Whether `directory` is an existing directory (absent, or anything else: false). */
+export async function directoryExists(directory: string): Promise<boolean> {
+  try {
+    return (await fs.stat(directory)).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -31,6 +31,8 @@ describe('ENQUEUE, DEQUEUE and peeks', () => {
     expect(first.fields.map((field) => [field.name, field.typeOid])).toEqual([['id', 20], ['body', 25]]);
     expect((await one("ENQUEUE INTO jobs VALUES ('{\"task\": 4}')")).commandTag).toBe('ENQUEUE 1');
     expect(await rows('SELECT count(*) FROM jobs')).toEqual([[4n]]);
+    expect((await one('SELECT count(*) FROM jobs')).fields.map((field) => field.name)).toEqual(['count']);
+    expect((await one('SELECT count(*) AS depth FROM jobs')).fields.map((field) => field.name)).toEqual(['depth']);
     expect((await rows('SELECT body FROM jobs LIMIT 2')).map((row) => row[0])).toEqual(['a', 'b']);
 
     const dequeued = await one('DEQUEUE FROM jobs');

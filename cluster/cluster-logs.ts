@@ -1,0 +1,378 @@
+/**
+ * The linear memory on a cluster, at a gateway (docs/cluster.md, "The linear memory").
+ *
+ * A log is a sequence of segments (cluster/log-segments.ts). A gateway appends to a segment
+ * it claimed for itself, so a segment has exactly one writer and its records need no
+ * agreement, only copies: each append goes to all R replicas of the segment's pointer, in
+ * order, and resolves once a quorum (F+1) made it durable. Only then does the queue program
+ * publish the record with the COMPARE&SWAP of its batch word, so a published record is on a
+ * quorum, and any quorum of the replicas includes one that holds it.
+ *
+ *     claim:    CASPaxos change of `next segment` (n → n+1), then the metadata word
+ *               segments/<n> = {claimedAt, writer}
+ *     append:   records n·2^20 + i, i = 0, 1, ...; a round of appends per tick, sent to each
+ *               replica after its previous round (a replica that fails or refuses one is
+ *               written no more); done when F+1 took the round
+ *     seal:     after the last round settled, segments/<n> = {..., sealed: records}; the
+ *               replicas trim and close their copies
+ *     retire:   a segment is left for a new one when full (bytes or records), older than
+ *               segmentSecondsMax (so a replica that missed records gets whole segments
+ *               again soon), or down to fewer than F+1 replicas
+ *     retention: drops sealed segments (and ones unsealed for longer than
+ *               abandonedAfterSeconds: their gateway died) below the lowest record still
+ *               needed, on every replica, then their metadata word
+ *
+ * Reads ask the segment's replicas one after another; a record that a quorum says it does
+ * not hold is not stored (dropped by retention, or never published).
+ */
+import { decode, encode } from '@msgpack/msgpack';
+import { LRUCache } from 'lru-cache';
+import { recordCacheBytesMax, segmentBytesMaxDefault } from '../common/limits.js';
+import { SqlError, SqlState } from '../common/sql-error.js';
+import { sortKeyBytes, type WordAddress } from '../store/key.js';
+import { recordBytes } from '../store/lnr/record-format.js';
+import type { LogAddress, Memory, ScanCursor, ScanPage } from '../store/memory.js';
+import type { Word } from '../store/word.js';
+import type { Change } from './caspaxos/proposer.js';
+import { nextSegmentWord, recordsPerSegment, segmentBase, segmentNumberLimit, segmentOf, segmentPlacement, segmentWord } from './log-segments.js';
+import type { NodeClient } from './node-client.js';
+import { appendPayloadsMax } from './node-protocol.js';
+import type { Placement } from './placement.js';
+
+export interface ClusterLogOptions {
+  /** A segment's record bytes (headers included) at most; a record that cannot fit one is refused (54000). */
+  readonly segmentBytesMax?: number | undefined;
+  /** A gateway writes one segment for at most this long before it claims a new one. */
+  readonly segmentSecondsMax?: number | undefined;
+  /** An unsealed segment claimed longer ago than this belongs to a gateway that died: retention may drop it. */
+  readonly abandonedAfterSeconds?: number | undefined;
+}
+
+/** What the logs need of the gateway: its placement, its node client, and its word operations. */
+export interface ClusterLogParts {
+  readonly placement: Placement;
+  readonly replicas: number;
+  readonly client: NodeClient;
+  /** Word operations on the metadata words (the cluster memory itself). */
+  readonly words: Memory;
+  /** One CASPaxos change of a word (for the segment counter: an increment in one round). */
+  change<R>(address: WordAddress, change: (current: Buffer | null) => Change<Buffer, R>): Promise<R>;
+  /** Names this gateway in the segments it claims. */
+  readonly writer: string;
+}
+
+/** A segment's metadata word. */
+interface SegmentMetadata {
+  readonly claimedAt: number;
+  readonly writer: string;
+  /** Records in the segment once its writer finished it; null while it is written. */
+  readonly sealed: number | null;
+}
+
+/** Record bytes one append round sends at most. */
+const roundBytesMax = 16 * 1024 * 1024;
+/** Metadata words one retention scan page reads. */
+const segmentsPageMax = 256;
+
+export class ClusterLogs {
+  private readonly segmentBytesMax: number;
+  private readonly segmentMilliseconds: number;
+  private readonly abandonedMilliseconds: number;
+  /** The segment this gateway writes, per log (a promise while it is claimed). */
+  private readonly writers = new Map<string, Promise<SegmentWriter>>();
+  /** Records recently appended or read here, by log and record number (numbers are never reused). */
+  private readonly records = new LRUCache<string, Buffer>({ maxSize: recordCacheBytesMax, sizeCalculation: (payload) => payload.byteLength || 1 });
+
+  constructor(
+    private readonly parts: ClusterLogParts,
+    options: ClusterLogOptions = {},
+  ) {
+    this.segmentBytesMax = options.segmentBytesMax ?? segmentBytesMaxDefault;
+    this.segmentMilliseconds = (options.segmentSecondsMax ?? 60) * 1000;
+    this.abandonedMilliseconds = (options.abandonedAfterSeconds ?? 600) * 1000;
+  }
+
+  async append(log: LogAddress, payload: Uint8Array): Promise<number> {
+    const bytes = recordBytes(payload.byteLength);
+    if (bytes > this.segmentBytesMax) {
+      throw new SqlError(SqlState.programLimitExceeded, `lnr record of ${bytes} bytes exceeds the segment size limit of ${this.segmentBytesMax} bytes`);
+    }
+    const copy = Buffer.from(payload);
+    const key = logKey(log);
+    for (;;) {
+      let current = this.writers.get(key);
+      if (current === undefined) {
+        current = this.claim(log);
+        this.writers.set(key, current);
+        current.catch(() => this.forget(key, current!));
+      }
+      const appended = (await current).tryAppend(copy, bytes);
+      if (appended !== undefined) {
+        const record = await appended;
+        this.records.set(`${key}\n${record}`, copy);
+        return record;
+      }
+      if (this.forget(key, current)) void this.seal(await current);
+    }
+  }
+
+  async readRecord(log: LogAddress, record: number): Promise<Uint8Array | undefined> {
+    if (!Number.isSafeInteger(record) || record < 0) return undefined;
+    const cacheKey = `${logKey(log)}\n${record}`;
+    const cached = this.records.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const segment = segmentOf(record);
+    const replicas = this.replicasOf(log, segment);
+    let absent = 0;
+    let failure: unknown;
+    // Start at a different replica per record, so reads spread over the copies.
+    for (let tried = 0; tried < replicas.length; tried++) {
+      const node = replicas[(record + tried) % replicas.length]!;
+      try {
+        const found = await this.parts.client.readRecord(node, log, segment, record);
+        if (found !== undefined) {
+          this.records.set(cacheKey, found);
+          return found;
+        }
+        absent++;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    if (absent >= this.quorum) return undefined;
+    throw new SqlError(SqlState.cannotConnectNow, `record ${record} of log ${log.account}/${log.resource}: ${absent} of ${replicas.length} replicas answered (${String((failure as Error)?.message ?? failure)})`);
+  }
+
+  /** Retention: drops the finished segments below the segment of `record` (every record in them precedes it). */
+  async dropRecordsBefore(log: LogAddress, record: number): Promise<number> {
+    const below = segmentOf(record);
+    const now = Date.now();
+    let dropped = 0;
+    await this.eachSegment(log, below, async (segment, word, metadata) => {
+      const finished = metadata.sealed !== null || now - metadata.claimedAt > this.abandonedMilliseconds;
+      if (finished && (await this.dropSegment(log, segment, word))) dropped++;
+    });
+    return dropped;
+  }
+
+  /** Deletes every segment of the log (DROP QUEUE); the segment counter stays, so numbers are never reused. */
+  async dropLog(log: LogAddress): Promise<boolean> {
+    const key = logKey(log);
+    const current = this.writers.get(key);
+    if (current !== undefined && this.forget(key, current)) void current.then((writer) => writer.retire(), () => undefined);
+    for (const cached of this.records.keys()) if (cached.startsWith(`${key}\n`)) this.records.delete(cached);
+    let existed = false;
+    await this.eachSegment(log, segmentNumberLimit, async (segment, word) => {
+      existed = true;
+      await this.dropSegment(log, segment, word);
+    });
+    return existed;
+  }
+
+  private get quorum(): number {
+    return Math.floor(this.parts.replicas / 2) + 1;
+  }
+
+  private replicasOf(log: LogAddress, segment: number): string[] {
+    return this.parts.placement.replicas(segmentPlacement(log, segment).pointer, this.parts.replicas);
+  }
+
+  /** Removes the log's writer if it is still `writer`; says whether it was. */
+  private forget(key: string, writer: Promise<SegmentWriter>): boolean {
+    if (this.writers.get(key) !== writer) return false;
+    this.writers.delete(key);
+    return true;
+  }
+
+  /** Takes the next segment number and records who writes it, before any record goes there. */
+  private async claim(log: LogAddress): Promise<SegmentWriter> {
+    const segment = await this.parts.change(nextSegmentWord(log), (current) => {
+      const next = current === null ? 0 : decodeCounter(current, log);
+      return { next: Buffer.from(encode(next + 1)), result: next };
+    });
+    if (segment >= segmentNumberLimit) throw new SqlError(SqlState.programLimitExceeded, `log ${log.account}/${log.resource} has used every segment number`);
+    const metadata: SegmentMetadata = { claimedAt: Date.now(), writer: this.parts.writer, sealed: null };
+    await this.parts.words.write(segmentWord(log, segment), encode(metadata));
+    const limits = { bytesMax: this.segmentBytesMax, until: metadata.claimedAt + this.segmentMilliseconds };
+    return new SegmentWriter(log, segment, this.replicasOf(log, segment), this.quorum, this.parts.client, limits, metadata);
+  }
+
+  /** Marks a retired segment finished once its last round settled, and lets its replicas close their copies. Best effort: an unsealed segment is dropped once abandoned. */
+  private async seal(writer: SegmentWriter): Promise<void> {
+    try {
+      const records = await writer.retire();
+      await this.parts.words.write(segmentWord(writer.log, writer.segment), encode({ ...writer.metadata, sealed: records }));
+      await Promise.allSettled(writer.replicas.map((node) => this.parts.client.seal(node, writer.log, writer.segment)));
+    } catch {
+      // The metadata stays unsealed; retention treats the segment as abandoned later.
+    }
+  }
+
+  /** Deletes a segment from every replica, then its metadata word (only when every replica answered, so no copy is forgotten). */
+  private async dropSegment(log: LogAddress, segment: number, word: Word): Promise<boolean> {
+    const answers = await Promise.allSettled(this.replicasOf(log, segment).map((node) => this.parts.client.drop(node, log, segment)));
+    if (answers.some((answer) => answer.status === 'rejected')) return false;
+    return (await this.parts.words.cas(word.address, word.value, null)).applied;
+  }
+
+  /** Calls `visit` for each metadata word of the log's segments below `below`, in order. */
+  private async eachSegment(log: LogAddress, below: number, visit: (segment: number, word: Word, metadata: SegmentMetadata) => Promise<void>): Promise<void> {
+    let after: ScanCursor | undefined;
+    do {
+      const page: ScanPage = await this.parts.words.scan({
+        kind: 'sortKeyRange',
+        address: segmentWord(log, 0),
+        upper: { bytes: sortKeyBytes(BigInt(below)), inclusive: false },
+        limit: segmentsPageMax,
+        after,
+      });
+      for (const word of page.words) await visit(Number(word.address.sortKey!.text), word, decodeMetadata(word.value, log));
+      after = page.next;
+    } while (after !== undefined);
+  }
+}
+
+interface WriterLimits {
+  readonly bytesMax: number;
+  /** When (ms since the epoch) the writer stops taking appends. */
+  readonly until: number;
+}
+
+interface Waiting {
+  readonly payload: Buffer;
+  readonly resolve: (record: number) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** One gateway's writing of one segment: rounds of appends copied to the replicas in order. */
+class SegmentWriter {
+  /** Records handed out (sent or waiting), and their bytes. */
+  private records = 0;
+  private bytes = 0;
+  /** Records already sent in rounds: the next round's first index. */
+  private sentRecords = 0;
+  private waiting: Waiting[] = [];
+  /** Replicas still written: one that fails or refuses a round is dropped for the rest of the segment. */
+  private readonly live: Set<string>;
+  /** Per replica, the round last sent to it: the next one goes after it settles. */
+  private readonly tails = new Map<string, Promise<void>>();
+  private retired = false;
+
+  constructor(
+    readonly log: LogAddress,
+    readonly segment: number,
+    readonly replicas: readonly string[],
+    private readonly quorum: number,
+    private readonly client: NodeClient,
+    private readonly limits: WriterLimits,
+    readonly metadata: SegmentMetadata,
+  ) {
+    this.live = new Set(replicas);
+  }
+
+  /** Resolves with the record's number once a quorum holds it, or undefined when the segment takes no more. */
+  tryAppend(payload: Buffer, bytes: number): Promise<number> | undefined {
+    const full = this.records >= recordsPerSegment || this.bytes + bytes > this.limits.bytesMax;
+    if (this.retired || full || this.live.size < this.quorum || Date.now() >= this.limits.until) return undefined;
+    this.records++;
+    this.bytes += bytes;
+    return new Promise((resolve, reject) => {
+      if (this.waiting.length === 0) setImmediate(() => this.flush());
+      this.waiting.push({ payload, resolve, reject });
+    });
+  }
+
+  /** Takes no more appends; resolves with the segment's record count once every round sent has settled. */
+  async retire(): Promise<number> {
+    this.retired = true;
+    await Promise.all(this.tails.values());
+    return this.records;
+  }
+
+  private flush(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    let round: Waiting[] = [];
+    let roundBytes = 0;
+    for (const entry of waiting) {
+      if (round.length > 0 && (round.length === appendPayloadsMax || roundBytes + entry.payload.byteLength > roundBytesMax)) {
+        this.send(round);
+        round = [];
+        roundBytes = 0;
+      }
+      round.push(entry);
+      roundBytes += entry.payload.byteLength;
+    }
+    if (round.length > 0) this.send(round);
+  }
+
+  /** Sends a round to every live replica after its previous one; settles its appends when a quorum took it, or can no longer. */
+  private send(round: readonly Waiting[]): void {
+    const first = segmentBase(this.segment) + this.sentRecords;
+    this.sentRecords += round.length;
+    const payloads = round.map((entry) => entry.payload);
+    const targets = [...this.live];
+    let taken = 0;
+    let failed = 0;
+    let lastFailure: unknown;
+    for (const node of targets) {
+      const previous = this.tails.get(node) ?? Promise.resolve();
+      const sent = previous.then(async () => {
+        if (!this.live.has(node)) throw new Error(`replica ${node} missed an earlier round`);
+        const reply = await this.client.append(node, this.log, this.segment, first, payloads);
+        if (!reply.ok) throw new Error(`replica ${node} expected record ${reply.next}, not ${first}`);
+      });
+      this.tails.set(
+        node,
+        sent.then(
+          () => {
+            if (++taken === this.quorum) round.forEach((entry, index) => entry.resolve(first + index));
+          },
+          (error: unknown) => {
+            this.live.delete(node);
+            lastFailure = error;
+            if (targets.length - ++failed === this.quorum - 1) {
+              const failure = new SqlError(
+                SqlState.cannotConnectNow,
+                `append to log ${this.log.account}/${this.log.resource}: ${targets.length - failed} of ${this.replicas.length} replicas took it (${String((lastFailure as Error)?.message ?? lastFailure)})`,
+              );
+              for (const entry of round) entry.reject(failure);
+            }
+          },
+        ),
+      );
+    }
+    if (targets.length < this.quorum) {
+      const failure = new SqlError(SqlState.cannotConnectNow, `append to log ${this.log.account}/${this.log.resource}: fewer than ${this.quorum} replicas left`);
+      for (const entry of round) entry.reject(failure);
+    }
+  }
+}
+
+function logKey(log: LogAddress): string {
+  return `${log.account}\n${log.resource}`;
+}
+
+function decodeCounter(bytes: Buffer, log: LogAddress): number {
+  const value = decodeOrCorrupt(bytes, log);
+  if (!Number.isSafeInteger(value) || (value as number) < 0) throw corrupt(log, 'its segment counter');
+  return value as number;
+}
+
+function decodeMetadata(bytes: Buffer, log: LogAddress): SegmentMetadata {
+  const value = decodeOrCorrupt(bytes, log) as Partial<SegmentMetadata> | null;
+  if (typeof value?.claimedAt !== 'number' || typeof value.writer !== 'string' || (value.sealed !== null && typeof value.sealed !== 'number')) throw corrupt(log, 'a segment word');
+  return { claimedAt: value.claimedAt, writer: value.writer, sealed: value.sealed };
+}
+
+function decodeOrCorrupt(bytes: Buffer, log: LogAddress): unknown {
+  try {
+    return decode(bytes);
+  } catch {
+    throw corrupt(log, 'a metadata word');
+  }
+}
+
+function corrupt(log: LogAddress, what: string): SqlError {
+  return new SqlError(SqlState.dataCorrupted, `log ${log.account}/${log.resource}: ${what} is not what the cluster writes`);
+}

@@ -1,0 +1,190 @@
+/**
+ * The linear memory on a cluster (cluster/cluster-logs.ts): three storage nodes in this
+ * process on loopback TCP, each keeping real segment files, and gateways' ClusterMemory
+ * appending, reading, retaining and dropping logs through them, with nodes stopped and
+ * started again under it.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freeLoopbackPort } from '../../cli/commands/start.js';
+import type { ClusterFile } from '../../cluster/cluster-file.js';
+import type { ClusterLogOptions } from '../../cluster/cluster-logs.js';
+import { ClusterMemory } from '../../cluster/cluster-memory.js';
+import { recordsPerSegment, segmentBase, segmentOf } from '../../cluster/log-segments.js';
+import { NodeServer } from '../../cluster/node-server.js';
+import { SegmentReplicas } from '../../cluster/segment-replicas.js';
+import type { LogAddress } from '../../store/memory.js';
+import { sqlstateOf, temporaryDirectoryPerTest } from '../store/helpers.js';
+
+const directory = temporaryDirectoryPerTest('cluster-logs');
+const jobs: LogAddress = { account: 'acme', resource: 'jobs' };
+const payload = (index: number) => Buffer.from(`message ${index} `.repeat(1 + (index % 7)));
+
+class Nodes {
+  readonly servers = new Map<string, NodeServer>();
+  private constructor(readonly file: ClusterFile) {}
+
+  static async start(): Promise<Nodes> {
+    const ports = await Promise.all([1, 2, 3].map(() => freeLoopbackPort()));
+    const file: ClusterFile = { replicas: 3, secret: 'a cluster secret of enough bytes', nodes: ports.map((port, index) => ({ id: `n${index + 1}`, host: '127.0.0.1', port, weight: 1 })) };
+    const nodes = new Nodes(file);
+    for (const node of file.nodes) await nodes.startNode(node.id);
+    return nodes;
+  }
+
+  async startNode(id: string): Promise<void> {
+    this.servers.set(id, await NodeServer.start({ cluster: this.file, id, dataDirectory: this.dataOf(id) }));
+  }
+
+  async stopNode(id: string): Promise<void> {
+    await this.servers.get(id)!.close();
+    this.servers.delete(id);
+  }
+
+  dataOf(id: string): string {
+    return join(directory(), id);
+  }
+
+  /** The segment numbers a node holds a copy of for the jobs log. */
+  segmentsOn(id: string): number[] {
+    const logDirectory = join(this.dataOf(id), 'lnr', 'acme', 'jobs');
+    return existsSync(logDirectory) ? readdirSync(logDirectory).map(Number).sort((a, b) => a - b) : [];
+  }
+
+  memory(lnr: ClusterLogOptions = {}): ClusterMemory {
+    const memory = new ClusterMemory(this.file, { lnr, timeoutMilliseconds: 1000 });
+    this.memories.push(memory);
+    return memory;
+  }
+
+  private readonly memories: ClusterMemory[] = [];
+
+  async close(): Promise<void> {
+    for (const memory of this.memories) memory.close();
+    for (const id of [...this.servers.keys()]) await this.stopNode(id);
+  }
+}
+
+let nodes: Nodes | undefined;
+afterEach(async () => {
+  await nodes?.close();
+  nodes = undefined;
+});
+
+describe('the linear memory on a cluster', () => {
+  it('numbers records inside claimed segments, copies them to every replica, and reads them back through another gateway', async () => {
+    nodes = await Nodes.start();
+    const writer = nodes.memory({ segmentBytesMax: 1024 });
+    const records = await Promise.all(Array.from({ length: 60 }, (_, index) => writer.append(jobs, payload(index))));
+    expect(new Set(records).size).toBe(60);
+    // Appends of one gateway fill its segment in order; a full segment gives way to the next one.
+    const segments = [...new Set(records.map(segmentOf))];
+    expect(segments.length).toBeGreaterThan(3);
+    for (const segment of segments) {
+      const inSegment = records.filter((record) => segmentOf(record) === segment).sort((a, b) => a - b);
+      expect(inSegment).toEqual(inSegment.map((_, index) => segmentBase(segment) + index));
+    }
+    for (const id of ['n1', 'n2', 'n3']) expect(nodes.segmentsOn(id)).toEqual(segments.sort((a, b) => a - b));
+
+    const reader = nodes.memory();
+    const read = await Promise.all(records.map((record) => reader.readRecord(jobs, record)));
+    read.forEach((found, index) => expect(Buffer.from(found!).equals(payload(index))).toBe(true));
+    expect(await reader.readRecord(jobs, Math.max(...records) + 1)).toBeUndefined();
+    expect(await reader.readRecord(jobs, segmentBase(segments.at(-1)! + 5))).toBeUndefined();
+    expect(await reader.readRecord({ account: 'acme', resource: 'other' }, 0)).toBeUndefined();
+
+    // A second gateway claims segments of its own: two writers never share one.
+    const second = nodes.memory({ segmentBytesMax: 1024 });
+    const more = await Promise.all([second.append(jobs, payload(1)), writer.append(jobs, payload(2))]);
+    expect(segmentOf(more[0])).not.toBe(segmentOf(more[1]));
+    expect(segmentOf(more[0])).toBeGreaterThan(segments.at(-1)!);
+    expect(await sqlstateOf(() => writer.append(jobs, Buffer.alloc(2000)))).toBe('54000');
+  });
+
+  it('goes on with a replica down, reads past a copy that missed records, and fails with 57P03 without a quorum', async () => {
+    nodes = await Nodes.start();
+    const writer = nodes.memory();
+    const before = await writer.append(jobs, payload(0));
+    await nodes.stopNode('n1');
+    const during = await Promise.all([1, 2, 3].map((index) => writer.append(jobs, payload(index))));
+    await nodes.startNode('n1');
+    // n1 refuses the next record of the segment (it missed some) and is written no more; a quorum still takes it.
+    const after = await writer.append(jobs, payload(4));
+    const reader = nodes.memory();
+    for (const [record, index] of [[before, 0], ...during.map((record, at) => [record, at + 1]), [after, 4]] as const) {
+      expect(Buffer.from((await reader.readRecord(jobs, record))!).equals(payload(index))).toBe(true);
+    }
+    await nodes.stopNode('n2');
+    await nodes.stopNode('n3');
+    expect(await sqlstateOf(() => nodes!.memory().append(jobs, payload(5)))).toBe('57P03');
+    expect(await sqlstateOf(() => nodes!.memory().readRecord(jobs, during[0]!))).toBe('57P03');
+    await nodes.startNode('n2');
+    // A fresh gateway claims a new segment, whole on every replica that is up.
+    const fresh = await nodes.memory().append(jobs, payload(6));
+    expect(segmentOf(fresh)).toBeGreaterThan(segmentOf(after));
+    expect(Buffer.from((await nodes.memory().readRecord(jobs, fresh))!).equals(payload(6))).toBe(true);
+  });
+
+  it('retention drops finished segments below a record on every replica; dropping the log deletes the rest and numbers go on', async () => {
+    nodes = await Nodes.start();
+    const writer = nodes.memory({ segmentBytesMax: 512 });
+    const records: number[] = [];
+    for (let index = 0; index < 40; index++) records.push(await writer.append(jobs, payload(index)));
+    const segments = [...new Set(records.map(segmentOf))];
+    expect(segments.length).toBeGreaterThan(4);
+    const keep = records.find((record) => segmentOf(record) === segments[3])!;
+    // The writer's segments are sealed as it moves on (in the background): wait for the metadata.
+    await expect.poll(async () => nodes!.memory().dropRecordsBefore(jobs, keep), { timeout: 5000 }).toBeGreaterThan(0);
+    for (const id of ['n1', 'n2', 'n3']) expect(nodes.segmentsOn(id)).toEqual(segments.slice(3));
+    const reader = nodes.memory();
+    expect(await reader.readRecord(jobs, records[0]!)).toBeUndefined();
+    expect(Buffer.from((await reader.readRecord(jobs, keep))!).length).toBeGreaterThan(0);
+    expect(await reader.dropRecordsBefore(jobs, keep)).toBe(0);
+
+    expect(await reader.dropLog(jobs)).toBe(true);
+    for (const id of ['n1', 'n2', 'n3']) expect(nodes.segmentsOn(id)).toEqual([]);
+    expect(await reader.readRecord(jobs, keep)).toBeUndefined(); // its cached copy went with the log
+    expect(await nodes.memory().readRecord(jobs, keep)).toBeUndefined();
+    expect(await reader.dropLog(jobs)).toBe(false);
+    // A log made again under the same name numbers on: no record number names two payloads.
+    const again = await nodes.memory().append(jobs, payload(1));
+    expect(segmentOf(again)).toBeGreaterThan(segments.at(-1)!);
+  });
+
+  it('moves to a new segment when the current one is older than segmentSecondsMax', async () => {
+    nodes = await Nodes.start();
+    const writer = nodes.memory({ segmentSecondsMax: 0.05 });
+    const first = await writer.append(jobs, payload(0));
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    const second = await writer.append(jobs, payload(1));
+    expect(segmentOf(second)).toBe(segmentOf(first) + 1);
+  });
+});
+
+describe("a node's segment copies", () => {
+  it('take appends only at the next record, keep them through close and reopen, and drop them whole', async () => {
+    const log: LogAddress = { account: 'acme', resource: 'a/b..' };
+    const base = segmentBase(7);
+    let copies = new SegmentReplicas(directory());
+    expect(await copies.append(log, 7, base + 1, [Buffer.from('x')])).toEqual({ ok: false, next: base });
+    expect(await copies.read(log, 7, base)).toBeUndefined();
+    expect(readdirSync(directory())).toEqual([]); // refusing created nothing
+    expect(await copies.append(log, 7, base, [Buffer.from('a'), Buffer.from('b')])).toEqual({ ok: true });
+    expect(await copies.append(log, 7, base, [Buffer.from('a')])).toEqual({ ok: false, next: base + 2 });
+    expect(await copies.append(log, 7, base + 2, [Buffer.from('c')])).toEqual({ ok: true });
+    await copies.seal(log, 7);
+    await copies.close();
+
+    copies = new SegmentReplicas(directory());
+    expect((await copies.read(log, 7, base + 1))?.toString()).toBe('b');
+    expect((await copies.read(log, 7, base + 2))?.toString()).toBe('c');
+    expect(await copies.read(log, 7, base + 3)).toBeUndefined();
+    expect(await copies.read(log, 8, segmentBase(8))).toBeUndefined();
+    expect(await copies.drop(log, 7)).toBe(true);
+    expect(await copies.drop(log, 7)).toBe(false);
+    expect(await copies.read(log, 7, base)).toBeUndefined();
+    await copies.close();
+    expect(recordsPerSegment).toBe(2 ** 20);
+  });
+});
