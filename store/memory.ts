@@ -45,7 +45,11 @@ export interface Memory {
   /** One page of a scan, in key order; `next` continues it. */
   scan(request: ScanRequest): Promise<ScanPage>;
 
-  /** Appends one record to a log; resolves with its record number once it is durable. Numbers increase by one. */
+  /**
+   * Appends one record to a log; resolves with its record number once it is durable. A number
+   * names one record of that log. The local memory numbers 0, 1, 2, ...; the cluster's
+   * numbers increase per writer (segments claimed in order), not across writers.
+   */
   append(log: LogAddress, payload: Uint8Array): Promise<number>;
 
   /** Record `record` of a log, or undefined when it is not stored (never appended, or dropped by retention). */

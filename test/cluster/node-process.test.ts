@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encode } from '@msgpack/msgpack';
+import { decode, encode } from '@msgpack/msgpack';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freeLoopbackPort, spawnNode } from '../../cli/commands/start.js';
@@ -18,7 +18,7 @@ import { Proposer } from '../../cluster/caspaxos/proposer.js';
 import type { ClusterFile } from '../../cluster/cluster-file.js';
 import { ClusterMemory } from '../../cluster/cluster-memory.js';
 import { NodeClient } from '../../cluster/node-client.js';
-import { acceptorPath, scanPath, secretHeader } from '../../cluster/node-protocol.js';
+import { acceptorPath, lnrPath, scanPath, secretHeader } from '../../cluster/node-protocol.js';
 import { wordKeyText } from '../../cluster/node-server.js';
 import { Placement } from '../../cluster/placement.js';
 import { wordAddress, type WordAddress } from '../../store/key.js';
@@ -136,7 +136,7 @@ describe('storage node processes', () => {
     cluster = undefined;
   });
 
-  it('refuses a request without the secret or with a wrong one, and a malformed batch with 08P01, and keeps serving', async () => {
+  it('refuses a request without the secret or with a wrong one, and a malformed batch, scan or lnr operation with 08P01, and keeps serving', async () => {
     cluster = await Cluster.create(directory());
     const post = (headers: Record<string, string>, body: Uint8Array) =>
       fetch(cluster!.url('n1'), { method: 'POST', headers: { 'content-type': 'application/msgpack', ...headers }, body });
@@ -159,6 +159,15 @@ describe('storage node processes', () => {
     expect(await zeroLimit.json()).toMatchObject({ sqlstate: '22023' });
     expect((await scan({ [secretHeader]: secret }, Buffer.from('garbage'))).status).toBe(400);
     expect((await scan({ [secretHeader]: secret }, resourceScan(5))).status).toBe(200);
+    const lnr = (headers: Record<string, string>, body: Uint8Array) =>
+      fetch(cluster!.url('n1').replace(acceptorPath, lnrPath), { method: 'POST', headers: { 'content-type': 'application/msgpack', ...headers }, body });
+    const append = encode({ op: 'append', log: ['acme', 'q'], segment: 0, first: 0, payloads: [Buffer.from('body')] });
+    expect((await lnr({}, append)).status).toBe(401);
+    expect(await (await lnr({ [secretHeader]: secret }, Buffer.from('garbage'))).json()).toMatchObject({ sqlstate: '08P01' });
+    expect(await (await lnr({ [secretHeader]: secret }, encode({ op: 'read', log: ['acme', 'q'], segment: 0, record: 2 ** 21 }))).json()).toMatchObject({ sqlstate: '22023' });
+    expect(decode(Buffer.from(await (await lnr({ [secretHeader]: secret }, append)).arrayBuffer()))).toEqual({ ok: true });
+    const read = await lnr({ [secretHeader]: secret }, encode({ op: 'read', log: ['acme', 'q'], segment: 0, record: 0 }));
+    expect(Buffer.from((decode(Buffer.from(await read.arrayBuffer())) as { payload: Uint8Array }).payload).toString()).toBe('body');
     const health = await fetch(cluster.url('n1').replace(acceptorPath, '/health'));
     expect(await health.json()).toEqual({ status: 'ok', node: 'n1' });
     expect(await proposerFor(cluster, 'g1', client()).change(word('x'), changeOf({ kind: 'write', key: 'x', value: 'v' }))).toEqual({ kind: 'write' });
@@ -247,6 +256,74 @@ describe('storage node processes', () => {
     } finally {
       for (const gateway of gateways) {
         gateway.child.kill('SIGTERM');
+        await gateway.exited;
+      }
+    }
+  }, 60_000);
+
+  it('keeps every acknowledged message of logged batches through SIGKILL of a node and of a gateway, and hands each out once', async () => {
+    cluster = await Cluster.create(directory());
+    const gateways = ['g1', 'g2'].map(() => startServer(['--cluster', cluster!.path, '--port', '0', '--http-port', '0'], { cwd: directory(), command: 'gateway' }));
+    const connections: pg.Client[] = [];
+    const connect = async (gateway: (typeof gateways)[number]) => {
+      const connection = new pg.Client({ connectionString: await gateway.ready });
+      connection.on('error', () => undefined); // the gateway killed under it
+      await connection.connect();
+      connections.push(connection);
+      return connection;
+    };
+    try {
+      const setup = await connect(gateways[0]!);
+      await setup.query('CREATE QUEUE work WITH (staged_bytes_max = 0)');
+      const producers = await Promise.all([0, 1, 2, 3].map((index) => connect(gateways[index % 2]!)));
+      const acknowledged = new Set<string>();
+      const maybe = new Set<string>();
+      let producing = true;
+      const produce = async (connection: pg.Client, producer: number) => {
+        for (let batch = 0; producing; batch++) {
+          const bodies = [0, 1, 2].map((index) => `p${producer}-${batch}-${index}-${'x'.repeat(200)}`);
+          try {
+            await connection.query(`ENQUEUE INTO work VALUES ${bodies.map((body) => `('${body}')`).join(', ')}`);
+            for (const body of bodies) acknowledged.add(body);
+          } catch {
+            for (const body of bodies) maybe.add(body);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        }
+      };
+      const running = producers.map((connection, index) => produce(connection, index));
+      const pause = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+      await pause(400);
+      await cluster.kill('n2');
+      await pause(400);
+      await cluster.start('n2');
+      await pause(300);
+      gateways[1]!.child.kill('SIGKILL');
+      await pause(300);
+      producing = false;
+      await Promise.all(running);
+      expect(acknowledged.size).toBeGreaterThan(30);
+
+      // Two consumers through the surviving gateway take everything: each message once.
+      const consumers = await Promise.all([0, 1].map(() => connect(gateways[0]!)));
+      const taken: string[] = [];
+      await Promise.all(
+        consumers.map(async (connection) => {
+          for (;;) {
+            const { rows } = await connection.query('DEQUEUE FROM work LIMIT 25');
+            if (rows.length === 0) return;
+            taken.push(...rows.map((row) => row.body as string));
+          }
+        }),
+      );
+      expect(new Set(taken).size).toBe(taken.length);
+      const got = new Set(taken);
+      expect([...acknowledged].filter((body) => !got.has(body))).toEqual([]);
+      expect(taken.filter((body) => !acknowledged.has(body) && !maybe.has(body))).toEqual([]);
+    } finally {
+      await Promise.all(connections.map((connection) => connection.end().catch(() => undefined)));
+      for (const gateway of gateways) {
+        gateway.child.kill('SIGKILL');
         await gateway.exited;
       }
     }

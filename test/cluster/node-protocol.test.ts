@@ -10,16 +10,23 @@ import { SqlError } from '../../common/sql-error.js';
 import { decodeState, encodeState } from '../../cluster/acceptor-storage.js';
 import { parseClusterFile } from '../../cluster/cluster-file.js';
 import {
+  decodeAppendReply,
+  decodeDropReply,
+  decodeLnrRequest,
+  decodeReadReply,
   decodeReplies,
   decodeRequests,
   decodeScan,
   decodeScanPage,
+  encodeLnrRequest,
   encodeReplies,
   encodeRequests,
   encodeScan,
   encodeScanPage,
+  type LnrRequest,
   type NodeRequest,
 } from '../../cluster/node-protocol.js';
+import { segmentBase } from '../../cluster/log-segments.js';
 import { wordAddress } from '../../store/key.js';
 
 const address = wordAddress({ account: 'acme', resource: 'jobs', resourceType: 'rnd', primaryKey: 'c', sortKey: 42n });
@@ -124,6 +131,60 @@ describe('node scan protocol', () => {
         { numRuns: 1000 },
       );
     }
+  });
+});
+
+describe('node lnr protocol', () => {
+  const log = { account: 'acme', resource: 'jobs' };
+  const base = segmentBase(3);
+
+  it('round-trips appends, reads, seals and drops and their replies', () => {
+    const requests: LnrRequest[] = [
+      { op: 'append', log, segment: 3, first: base + 2, payloads: [Buffer.from('a'), Buffer.alloc(0)] },
+      { op: 'read', log, segment: 3, record: base + 9 },
+      { op: 'seal', log, segment: 3 },
+      { op: 'drop', log, segment: 0 },
+    ];
+    for (const request of requests) expect(decodeLnrRequest(encodeLnrRequest(request))).toEqual(request);
+    expect(decodeAppendReply(encode({ ok: false, next: 12 }))).toEqual({ ok: false, next: 12 });
+    expect(decodeReadReply(encode({ payload: null }))).toBeUndefined();
+    expect(decodeReadReply(encode({ payload: Buffer.from('x') }))?.toString()).toBe('x');
+    expect(decodeDropReply(encode({ existed: true }))).toBe(true);
+  });
+
+  it('refuses malformed operations with 08P01 and records outside their segment with 22023', () => {
+    const bad = (value: Record<string, unknown>) => sqlstateOf(() => decodeLnrRequest(encode({ log: ['acme', 'jobs'], segment: 3, ...value })));
+    expect(bad({ op: 'append', first: base, payloads: [] })).toBe('08P01');
+    expect(bad({ op: 'append', first: base, payloads: ['text'] })).toBe('08P01');
+    expect(bad({ op: 'append', first: base - 1, payloads: [Buffer.from('a')] })).toBe('22023');
+    expect(bad({ op: 'append', first: segmentBase(4) - 1, payloads: [Buffer.from('a'), Buffer.from('b')] })).toBe('22023');
+    expect(bad({ op: 'read', record: segmentBase(4) })).toBe('22023');
+    expect(bad({ op: 'read', record: 1.5 })).toBe('08P01');
+    expect(bad({ op: 'seal', segment: -1 })).toBe('08P01');
+    expect(bad({ op: 'drop', segment: 2 ** 40 })).toBe('08P01');
+    expect(bad({ op: 'truncate' })).toBe('08P01');
+    expect(bad({ op: 'drop', log: ['acme'] })).toBe('08P01');
+    expect(bad({ op: 'drop', log: ['acme', 'x'.repeat(100)] })).toBe('08P01');
+    expect(sqlstateOf(() => decodeAppendReply(encode({ ok: false })))).toBe('08P01');
+    expect(sqlstateOf(() => decodeReadReply(encode({})))).toBe('08P01');
+    expect(sqlstateOf(() => decodeDropReply(encode(null)))).toBe('08P01');
+  });
+
+  it('answers random bytes and random MessagePack with an operation, 08P01 or 22023, nothing else', () => {
+    const allowed = (state: string | undefined) => state === undefined || state === '08P01' || state === '22023';
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (body) => {
+        expect(allowed(sqlstateOf(() => decodeLnrRequest(body)))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.constantFrom('append', 'read', 'seal', 'drop', 'x'), fc.jsonValue(), fc.jsonValue(), (op, segment, rest) => {
+        const body = encode({ op, log: ['acme', 'jobs'], segment, first: rest, record: rest, payloads: rest });
+        expect(allowed(sqlstateOf(() => decodeLnrRequest(body)))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
