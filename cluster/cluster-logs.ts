@@ -13,8 +13,9 @@
  *     append:   records n·2^20 + i, i = 0, 1, ...; a round of appends per tick, sent to each
  *               replica after its previous round (a replica that fails or refuses one is
  *               written no more); done when F+1 took the round
- *     seal:     after the last round settled, segments/<n> = {..., sealed: records}; the
- *               replicas trim and close their copies
+ *     seal:     after the last round settled, a replica that missed rounds is given the
+ *               records it lacks (read from one that took them all), segments/<n> =
+ *               {..., sealed: records}, and the replicas trim and close their copies
  *     retire:   a segment is left for a new one when full (bytes or records), older than
  *               segmentSecondsMax (so a replica that missed records gets whole segments
  *               again soon), or down to fewer than F+1 replicas
@@ -81,6 +82,8 @@ export class ClusterLogs {
   /** The segment this gateway writes, per log (a promise while it is claimed). */
   private readonly writers = new Map<string, Promise<SegmentWriter>>();
   /** Records recently appended or read here, by log and record number (numbers are never reused). */
+  /** Records copied to replicas that had missed them (when their segment was sealed). */
+  repairedRecords = 0;
   private readonly records = new LRUCache<string, Buffer>({ maxSize: recordCacheBytesMax, sizeCalculation: (payload) => payload.byteLength || 1 });
 
   constructor(
@@ -129,7 +132,7 @@ export class ClusterLogs {
     for (let tried = 0; tried < replicas.length; tried++) {
       const node = replicas[(record + tried) % replicas.length]!;
       try {
-        const found = await this.parts.client.readRecord(node, log, segment, record);
+        const [found] = await this.parts.client.readRecords(node, log, segment, record, 1);
         if (found !== undefined) {
           this.records.set(cacheKey, found);
           return found;
@@ -197,14 +200,35 @@ export class ClusterLogs {
     return new SegmentWriter(log, segment, this.replicasOf(log, segment), this.quorum, this.parts.client, limits, metadata);
   }
 
-  /** Marks a retired segment finished once its last round settled, and lets its replicas close their copies. Best effort: an unsealed segment is dropped once abandoned. */
+  /**
+   * Finishes a retired segment once its last round settled: copies what a lagging replica
+   * missed, marks the segment sealed in its metadata word, and lets the replicas close their
+   * copies. Best effort: an unsealed segment is dropped once abandoned, and a copy that could
+   * not be repaired still leaves every record on a quorum.
+   */
   private async seal(writer: SegmentWriter): Promise<void> {
     try {
       const records = await writer.retire();
-      await this.parts.words.write(segmentWord(writer.log, writer.segment), encode({ ...writer.metadata, sealed: records }));
-      await Promise.allSettled(writer.replicas.map((node) => this.parts.client.seal(node, writer.log, writer.segment)));
+      const { log, segment } = writer;
+      const end = segmentBase(segment) + records;
+      await Promise.allSettled(writer.lagging().map((node) => this.repair(log, segment, node, writer.written(), end)));
+      await this.parts.words.write(segmentWord(log, segment), encode({ ...writer.metadata, sealed: records }));
+      await Promise.allSettled(writer.replicas.map((node) => this.parts.client.seal(node, log, segment)));
     } catch {
       // The metadata stays unsealed; retention treats the segment as abandoned later.
+    }
+  }
+
+  /** Copies the records a replica's copy lacks, below `end`, from the replicas that took every round, in order. */
+  private async repair(log: LogAddress, segment: number, node: string, sources: readonly string[], end: number): Promise<void> {
+    const client = this.parts.client;
+    for (let next = await client.nextRecord(node, log, segment); next < end; ) {
+      const chunk = await firstAnswer(sources.map((source) => () => client.readRecords(source, log, segment, next, Math.min(end - next, appendPayloadsMax))));
+      if (chunk.length === 0) return; // a record no source holds: a round that failed; the copy stays a prefix
+      const reply = await client.append(node, log, segment, next, chunk);
+      if (!reply.ok) return;
+      next += chunk.length;
+      this.repairedRecords += chunk.length;
     }
   }
 
@@ -285,8 +309,19 @@ class SegmentWriter {
   /** Takes no more appends; resolves with the segment's record count once every round sent has settled. */
   async retire(): Promise<number> {
     this.retired = true;
+    if (this.waiting.length > 0) this.flush();
     await Promise.all(this.tails.values());
     return this.records;
+  }
+
+  /** The replicas that took every round. */
+  written(): string[] {
+    return this.replicas.filter((node) => this.live.has(node));
+  }
+
+  /** The replicas that missed a round, and were written no more. */
+  lagging(): string[] {
+    return this.replicas.filter((node) => !this.live.has(node));
   }
 
   private flush(): void {
@@ -347,6 +382,19 @@ class SegmentWriter {
       for (const entry of round) entry.reject(failure);
     }
   }
+}
+
+/** The first of `reads` to succeed, tried one after another; the last failure when none does. */
+async function firstAnswer<T>(reads: readonly (() => Promise<T>)[]): Promise<T> {
+  let failure: unknown = new Error('no replica to read from');
+  for (const read of reads) {
+    try {
+      return await read();
+    } catch (error) {
+      failure = error;
+    }
+  }
+  throw failure;
 }
 
 function logKey(log: LogAddress): string {

@@ -16,6 +16,7 @@ import {
   batchOperationsMax,
   decodeAppendReply,
   decodeDropReply,
+  decodeNextReply,
   decodeReadReply,
   decodeReplies,
   decodeScanPage,
@@ -80,9 +81,14 @@ export class NodeClient implements ReplicaClient<Buffer, WordAddress> {
     return decodeAppendReply(await this.lnr(nodeId, { op: 'append', log, segment, first, payloads }));
   }
 
-  /** A record from a node's copy of its segment, or undefined when that copy does not hold it. */
-  async readRecord(nodeId: string, log: LogAddress, segment: number, record: number): Promise<Buffer | undefined> {
-    return decodeReadReply(await this.lnr(nodeId, { op: 'read', log, segment, record }));
+  /** Records from `record` on (at most `count`) from a node's copy of their segment; fewer, or none, when that copy does not hold them. */
+  async readRecords(nodeId: string, log: LogAddress, segment: number, record: number, count: number): Promise<Buffer[]> {
+    return decodeReadReply(await this.lnr(nodeId, { op: 'read', log, segment, record, count }));
+  }
+
+  /** The record number a node's copy of a segment takes next. */
+  async nextRecord(nodeId: string, log: LogAddress, segment: number): Promise<number> {
+    return decodeNextReply(await this.lnr(nodeId, { op: 'next', log, segment }));
   }
 
   async seal(nodeId: string, log: LogAddress, segment: number): Promise<void> {

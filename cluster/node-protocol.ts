@@ -211,21 +211,26 @@ function parseCursor(input: unknown): ScanCursor | undefined {
 /**
  *     POST /v1/lnr   x-dmachine-secret: <secret>   one operation per request
  *     { op: 'append', log: [account, resource], segment, first, payloads: [bytes, ...] }  → { ok: true } | { ok: false, next }
- *     { op: 'read',   log, segment, record }                                             → { payload: bytes | nil }
+ *     { op: 'read',   log, segment, record, count }                                      → { payloads: [bytes, ...] }
+ *     { op: 'next',   log, segment }                                                     → { next }
  *     { op: 'seal',   log, segment }                                                     → { ok: true }
  *     { op: 'drop',   log, segment }                                                     → { existed }
  *
  * An append is taken only at the segment's next record number (its single writer sends
- * its records in order); otherwise the node answers the number it expects.
+ * its records in order); otherwise the node answers the number it expects. A read answers
+ * the records from `record` on that the copy holds, at most `count` and about
+ * readReplyBytesMax bytes (at least one); `next` is the copy's next record number.
  */
 export const lnrPath = '/v1/lnr';
-/** Payloads one append may carry. */
+/** Payloads one append may carry, and records one read may ask for. */
 export const appendPayloadsMax = 65_536;
+/** A read's reply stops after the record that reaches this many bytes. */
+export const readReplyBytesMax = 4 * 1024 * 1024;
 
 export type LnrRequest =
   | { readonly op: 'append'; readonly log: LogAddress; readonly segment: number; readonly first: number; readonly payloads: readonly Buffer[] }
-  | { readonly op: 'read'; readonly log: LogAddress; readonly segment: number; readonly record: number }
-  | { readonly op: 'seal' | 'drop'; readonly log: LogAddress; readonly segment: number };
+  | { readonly op: 'read'; readonly log: LogAddress; readonly segment: number; readonly record: number; readonly count: number }
+  | { readonly op: 'next' | 'seal' | 'drop'; readonly log: LogAddress; readonly segment: number };
 
 export type AppendReply = { readonly ok: true } | { readonly ok: false; readonly next: number };
 
@@ -238,7 +243,7 @@ export function encodeLnrRequest(request: LnrRequest): Uint8Array {
 export function decodeLnrRequest(body: Uint8Array): LnrRequest {
   const input = decodeOrFail(body) as Record<string, unknown>;
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw malformed('expected an lnr operation');
-  const { op, log, segment, first, record, payloads } = input;
+  const { op, log, segment, first, record, count, payloads } = input;
   if (!Array.isArray(log) || log.length !== 2 || typeof log[0] !== 'string' || typeof log[1] !== 'string') throw malformed('log must be [account, resource]');
   const address: LogAddress = { account: log[0], resource: log[1] };
   try {
@@ -261,8 +266,11 @@ export function decodeLnrRequest(body: Uint8Array): LnrRequest {
     const buffers = payloads.map((payload: Uint8Array) => Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
     return { op, log: address, segment: segment as number, first: inSegment('first', first, buffers.length), payloads: buffers };
   }
-  if (op === 'read') return { op, log: address, segment: segment as number, record: inSegment('record', record) };
-  if (op === 'seal' || op === 'drop') return { op, log: address, segment: segment as number };
+  if (op === 'read') {
+    if (!Number.isSafeInteger(count) || (count as number) < 1 || (count as number) > appendPayloadsMax) throw malformed(`count must be 1 to ${appendPayloadsMax}`);
+    return { op, log: address, segment: segment as number, record: inSegment('record', record), count: count as number };
+  }
+  if (op === 'next' || op === 'seal' || op === 'drop') return { op, log: address, segment: segment as number };
   throw malformed(`unknown lnr op ${String(op)}`);
 }
 
@@ -273,11 +281,17 @@ export function decodeAppendReply(body: Uint8Array): AppendReply {
   throw malformed('expected an append reply');
 }
 
-export function decodeReadReply(body: Uint8Array): Buffer | undefined {
+export function decodeReadReply(body: Uint8Array): Buffer[] {
   const reply = decodeOrFail(body) as Record<string, unknown>;
-  if (reply?.payload === null) return undefined;
-  if (reply?.payload instanceof Uint8Array) return Buffer.from(reply.payload.buffer, reply.payload.byteOffset, reply.payload.byteLength);
-  throw malformed('expected a read reply');
+  const payloads = reply?.payloads;
+  if (!Array.isArray(payloads) || !payloads.every((payload) => payload instanceof Uint8Array)) throw malformed('expected a read reply');
+  return payloads.map((payload: Uint8Array) => Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
+}
+
+export function decodeNextReply(body: Uint8Array): number {
+  const reply = decodeOrFail(body) as Record<string, unknown>;
+  if (!Number.isSafeInteger(reply?.next)) throw malformed('expected a next reply');
+  return reply.next as number;
 }
 
 export function decodeDropReply(body: Uint8Array): boolean {

@@ -8,7 +8,7 @@
  *     POST /v1/scan       one page of a range or resource scan: each word's accepted ballot and
  *                         value, for the gateway to confirm by quorum (cluster/cluster-memory.ts)
  *     POST /v1/lnr        one operation on the copies of log segments this node is a replica of
- *                         (append in order, read, seal, drop; cluster/segment-replicas.ts)
+ *                         (append in order, read, next, seal, drop; cluster/segment-replicas.ts)
  *     GET  /health        {"status": "ok", "node": id}; no secret needed
  *     GET  /metrics       Prometheus: operations and refusals by kind, batch latency, words stored
  *
@@ -37,6 +37,7 @@ import {
   encodeReplies,
   encodeScanPage,
   lnrPath,
+  readReplyBytesMax,
   scanPath,
   secretHeader,
   type LnrRequest,
@@ -71,7 +72,9 @@ export class NodeServer {
     const store = RndStore.open(join(options.dataDirectory, rndStoreFileName), { valueBytesMax: acceptorStateBytesMax });
     const segments = new SegmentReplicas(join(options.dataDirectory, lnrDirectoryName));
     const acceptor = new Acceptor<Buffer, WordAddress>(new RndAcceptorStorage(store), wordKeyText);
-    const app = Fastify({ bodyLimit: bodyBytesMax, keepAliveTimeout: 60_000 });
+    // On close, connections are cut rather than waited for: gateways keep theirs open (keep-alive)
+    // and would hold a stopping node forever. A request cut short is a lost reply, as in a crash.
+    const app = Fastify({ bodyLimit: bodyBytesMax, keepAliveTimeout: 60_000, forceCloseConnections: true });
     const secretDigest = digest(options.cluster.secret);
     app.addContentTypeParser('application/msgpack', { parseAs: 'buffer', bodyLimit: bodyBytesMax }, (_request, body, done) => done(null, body));
     const metrics = nodeMetrics(store);
@@ -156,7 +159,7 @@ export class NodeServer {
     return new NodeServer(node, app, store, segments);
   }
 
-  /** Stops taking requests, finishes those in flight, then closes the store (what is pending is synced). */
+  /** Stops taking requests and cuts the connections, then closes the stores (writes in flight finish and are synced). */
   async close(): Promise<void> {
     await this.app.close();
     await this.segments.close();
@@ -167,7 +170,8 @@ export class NodeServer {
 /** One operation on the node's segment copies, as its reply. */
 async function serveLnr(segments: SegmentReplicas, operation: LnrRequest): Promise<object> {
   if (operation.op === 'append') return segments.append(operation.log, operation.segment, operation.first, operation.payloads);
-  if (operation.op === 'read') return { payload: (await segments.read(operation.log, operation.segment, operation.record)) ?? null };
+  if (operation.op === 'read') return { payloads: await segments.read(operation.log, operation.segment, operation.record, operation.count, readReplyBytesMax) };
+  if (operation.op === 'next') return { next: await segments.next(operation.log, operation.segment) };
   if (operation.op === 'seal') {
     await segments.seal(operation.log, operation.segment);
     return { ok: true };

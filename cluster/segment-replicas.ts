@@ -42,14 +42,19 @@ export class SegmentReplicas {
     });
   }
 
-  /** The payload of a record, or undefined when this copy does not hold it. */
-  read(log: LogAddress, segment: number, record: number): Promise<Buffer | undefined> {
+  /** The records from `record` on that this copy holds: at most `count`, and none past the one that reaches `bytesMax`. */
+  read(log: LogAddress, segment: number, record: number, count: number, bytesMax: number): Promise<Buffer[]> {
     return this.serialized(log, segment, async (directory) => {
       const opened = await this.opened(directory, segment, false);
-      if (opened === undefined || record < opened.firstSequence || record >= opened.nextSequence) return undefined;
-      const [found] = await opened.read(record, { recordsMax: 1, bytesMax: 1 });
-      return found?.sequence === record ? Buffer.from(found.payload) : undefined;
+      if (opened === undefined || record < opened.firstSequence || record >= opened.nextSequence) return [];
+      const found = await opened.read(record, { recordsMax: count, bytesMax });
+      return found.map((entry) => Buffer.from(entry.payload));
     });
+  }
+
+  /** The record number this copy takes next (the segment's first when it has none). */
+  next(log: LogAddress, segment: number): Promise<number> {
+    return this.serialized(log, segment, async (directory) => (await this.opened(directory, segment, false))?.nextSequence ?? segmentBase(segment));
   }
 
   /** Closes the segment for good (its writer moved on): its preallocated tail is trimmed. */

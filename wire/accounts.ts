@@ -134,18 +134,22 @@ export class Accounts {
     throw new SqlError(SqlState.objectInUse, `the account "${name}" kept changing during DROP USER`, 'retry the statement');
   }
 
-  /** At start: creates the administrator when there is no account of that name yet (an existing one is kept). */
+  /**
+   * At start: creates the administrator when there is no account of that name yet (an existing
+   * one is kept). Gateways starting together race for the same word; a create whose outcome
+   * is unknown (40003) or that lost to the others (40001) looks again.
+   */
   async bootstrapAdmin(name: string, password: string): Promise<'created' | 'existing'> {
-    const existing = await this.lookup(name);
-    if (existing !== undefined) {
-      return 'existing';
-    }
-    try {
-      await this.create(name, password, { admin: true });
-      return 'created';
-    } catch (error) {
-      if (error instanceof SqlError && error.sqlstate === '42710') return 'existing';
-      throw error;
+    for (let attempt = 1; ; attempt++) {
+      if ((await this.lookup(name)) !== undefined) return 'existing';
+      try {
+        await this.create(name, password, { admin: true });
+        return 'created';
+      } catch (error) {
+        if (error instanceof SqlError && error.sqlstate === '42710') return 'existing';
+        const raced = error instanceof SqlError && (error.sqlstate === SqlState.statementCompletionUnknown || error.sqlstate === SqlState.serializationFailure);
+        if (!raced || attempt === accountCasAttemptsMax) throw error;
+      }
     }
   }
 }

@@ -12,6 +12,7 @@ import type { ClusterFile } from '../../cluster/cluster-file.js';
 import type { ClusterLogOptions } from '../../cluster/cluster-logs.js';
 import { ClusterMemory } from '../../cluster/cluster-memory.js';
 import { recordsPerSegment, segmentBase, segmentOf } from '../../cluster/log-segments.js';
+import { NodeClient } from '../../cluster/node-client.js';
 import { NodeServer } from '../../cluster/node-server.js';
 import { SegmentReplicas } from '../../cluster/segment-replicas.js';
 import type { LogAddress } from '../../store/memory.js';
@@ -126,6 +127,29 @@ describe('the linear memory on a cluster', () => {
     expect(Buffer.from((await nodes.memory().readRecord(jobs, fresh))!).equals(payload(6))).toBe(true);
   });
 
+  it('gives a replica that missed records the rest of the segment when the segment is sealed', async () => {
+    nodes = await Nodes.start();
+    const writer = nodes.memory({ segmentSecondsMax: 0.5 });
+    const records = [await writer.append(jobs, payload(0))];
+    await nodes.stopNode('n3');
+    for (let index = 1; index < 6; index++) records.push(await writer.append(jobs, payload(index)));
+    await nodes.startNode('n3');
+    records.push(await writer.append(jobs, payload(6))); // n3 refuses it (it missed 1..5) and is written no more
+    const segment = segmentOf(records[0]!);
+    expect(records.every((record) => segmentOf(record) === segment)).toBe(true);
+    const client = new NodeClient(nodes.file, 1000);
+    try {
+      expect(await client.nextRecord('n3', jobs, segment)).toBe(segmentBase(segment) + 1);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(segmentOf(await writer.append(jobs, payload(7)))).toBe(segment + 1); // the old segment is sealed, and repaired
+      await expect.poll(() => client.nextRecord('n3', jobs, segment), { timeout: 5000 }).toBe(segmentBase(segment) + 7);
+      const copied = await client.readRecords('n3', jobs, segment, segmentBase(segment), 100);
+      expect(copied.map((found) => found.toString())).toEqual(records.map((_, index) => payload(index).toString()));
+    } finally {
+      client.close();
+    }
+  });
+
   it('retention drops finished segments below a record on every replica; dropping the log deletes the rest and numbers go on', async () => {
     nodes = await Nodes.start();
     const writer = nodes.memory({ segmentBytesMax: 512 });
@@ -168,22 +192,26 @@ describe("a node's segment copies", () => {
     const base = segmentBase(7);
     let copies = new SegmentReplicas(directory());
     expect(await copies.append(log, 7, base + 1, [Buffer.from('x')])).toEqual({ ok: false, next: base });
-    expect(await copies.read(log, 7, base)).toBeUndefined();
+    expect(await copies.read(log, 7, base, 1, 1024)).toEqual([]);
     expect(readdirSync(directory())).toEqual([]); // refusing created nothing
+    expect(await copies.next(log, 7)).toBe(base);
     expect(await copies.append(log, 7, base, [Buffer.from('a'), Buffer.from('b')])).toEqual({ ok: true });
     expect(await copies.append(log, 7, base, [Buffer.from('a')])).toEqual({ ok: false, next: base + 2 });
     expect(await copies.append(log, 7, base + 2, [Buffer.from('c')])).toEqual({ ok: true });
+    expect(await copies.next(log, 7)).toBe(base + 3);
     await copies.seal(log, 7);
     await copies.close();
 
     copies = new SegmentReplicas(directory());
-    expect((await copies.read(log, 7, base + 1))?.toString()).toBe('b');
-    expect((await copies.read(log, 7, base + 2))?.toString()).toBe('c');
-    expect(await copies.read(log, 7, base + 3)).toBeUndefined();
-    expect(await copies.read(log, 8, segmentBase(8))).toBeUndefined();
+    const text = (payloads: Buffer[]) => payloads.map((payload) => payload.toString());
+    expect(text(await copies.read(log, 7, base + 1, 10, 1024))).toEqual(['b', 'c']);
+    expect(text(await copies.read(log, 7, base, 2, 1024))).toEqual(['a', 'b']);
+    expect(text(await copies.read(log, 7, base, 10, 1))).toEqual(['a']);
+    expect(await copies.read(log, 7, base + 3, 1, 1024)).toEqual([]);
+    expect(await copies.read(log, 8, segmentBase(8), 1, 1024)).toEqual([]);
     expect(await copies.drop(log, 7)).toBe(true);
     expect(await copies.drop(log, 7)).toBe(false);
-    expect(await copies.read(log, 7, base)).toBeUndefined();
+    expect(await copies.read(log, 7, base, 1, 1024)).toEqual([]);
     await copies.close();
     expect(recordsPerSegment).toBe(2 ** 20);
   });

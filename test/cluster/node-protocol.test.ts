@@ -13,6 +13,7 @@ import {
   decodeAppendReply,
   decodeDropReply,
   decodeLnrRequest,
+  decodeNextReply,
   decodeReadReply,
   decodeReplies,
   decodeRequests,
@@ -141,14 +142,16 @@ describe('node lnr protocol', () => {
   it('round-trips appends, reads, seals and drops and their replies', () => {
     const requests: LnrRequest[] = [
       { op: 'append', log, segment: 3, first: base + 2, payloads: [Buffer.from('a'), Buffer.alloc(0)] },
-      { op: 'read', log, segment: 3, record: base + 9 },
+      { op: 'read', log, segment: 3, record: base + 9, count: 4 },
+      { op: 'next', log, segment: 3 },
       { op: 'seal', log, segment: 3 },
       { op: 'drop', log, segment: 0 },
     ];
     for (const request of requests) expect(decodeLnrRequest(encodeLnrRequest(request))).toEqual(request);
     expect(decodeAppendReply(encode({ ok: false, next: 12 }))).toEqual({ ok: false, next: 12 });
-    expect(decodeReadReply(encode({ payload: null }))).toBeUndefined();
-    expect(decodeReadReply(encode({ payload: Buffer.from('x') }))?.toString()).toBe('x');
+    expect(decodeReadReply(encode({ payloads: [] }))).toEqual([]);
+    expect(decodeReadReply(encode({ payloads: [Buffer.from('x')] }))[0]?.toString()).toBe('x');
+    expect(decodeNextReply(encode({ next: base + 1 }))).toBe(base + 1);
     expect(decodeDropReply(encode({ existed: true }))).toBe(true);
   });
 
@@ -158,15 +161,17 @@ describe('node lnr protocol', () => {
     expect(bad({ op: 'append', first: base, payloads: ['text'] })).toBe('08P01');
     expect(bad({ op: 'append', first: base - 1, payloads: [Buffer.from('a')] })).toBe('22023');
     expect(bad({ op: 'append', first: segmentBase(4) - 1, payloads: [Buffer.from('a'), Buffer.from('b')] })).toBe('22023');
-    expect(bad({ op: 'read', record: segmentBase(4) })).toBe('22023');
-    expect(bad({ op: 'read', record: 1.5 })).toBe('08P01');
+    expect(bad({ op: 'read', record: segmentBase(4), count: 1 })).toBe('22023');
+    expect(bad({ op: 'read', record: 1.5, count: 1 })).toBe('08P01');
+    expect(bad({ op: 'read', record: base, count: 0 })).toBe('08P01');
     expect(bad({ op: 'seal', segment: -1 })).toBe('08P01');
     expect(bad({ op: 'drop', segment: 2 ** 40 })).toBe('08P01');
     expect(bad({ op: 'truncate' })).toBe('08P01');
     expect(bad({ op: 'drop', log: ['acme'] })).toBe('08P01');
     expect(bad({ op: 'drop', log: ['acme', 'x'.repeat(100)] })).toBe('08P01');
     expect(sqlstateOf(() => decodeAppendReply(encode({ ok: false })))).toBe('08P01');
-    expect(sqlstateOf(() => decodeReadReply(encode({})))).toBe('08P01');
+    expect(sqlstateOf(() => decodeReadReply(encode({ payloads: ['x'] })))).toBe('08P01');
+    expect(sqlstateOf(() => decodeNextReply(encode({ next: 'x' })))).toBe('08P01');
     expect(sqlstateOf(() => decodeDropReply(encode(null)))).toBe('08P01');
   });
 
@@ -179,8 +184,8 @@ describe('node lnr protocol', () => {
       { numRuns: 2000 },
     );
     fc.assert(
-      fc.property(fc.constantFrom('append', 'read', 'seal', 'drop', 'x'), fc.jsonValue(), fc.jsonValue(), (op, segment, rest) => {
-        const body = encode({ op, log: ['acme', 'jobs'], segment, first: rest, record: rest, payloads: rest });
+      fc.property(fc.constantFrom('append', 'read', 'next', 'seal', 'drop', 'x'), fc.jsonValue(), fc.jsonValue(), (op, segment, rest) => {
+        const body = encode({ op, log: ['acme', 'jobs'], segment, first: rest, record: rest, count: rest, payloads: rest });
         expect(allowed(sqlstateOf(() => decodeLnrRequest(body)))).toBe(true);
       }),
       { numRuns: 2000 },
