@@ -25,6 +25,25 @@ import type { NodeScanPage, ScannedWord } from './node-protocol.js';
 import { wordKeyText } from './node-server.js';
 import { Placement } from './placement.js';
 
+export interface ClusterMemoryOptions {
+  /** Unique among gateways; random by default. */
+  readonly proposerId?: string | undefined;
+  /** A node request that takes longer fails (its operations count as unanswered). */
+  readonly timeoutMilliseconds?: number | undefined;
+  readonly lnr?: ClusterLogOptions | undefined;
+  /**
+   * Resources whose words are read under leases (the catalog: every statement reads it, DDL
+   * rarely changes it). Such a read is answered from the gateway's memory while a quorum's
+   * lease lasts; a change of such a word through another gateway waits until it ends.
+   */
+  readonly leasedResources?: readonly string[] | undefined;
+  /** How long a leased read asks for (at most the nodes' leaseMillisecondsMax). */
+  readonly leaseMilliseconds?: number | undefined;
+}
+
+/** Long enough to save most catalog reads, short enough that DDL through another gateway waits little. */
+const leaseMillisecondsDefault = 1000;
+
 export class ClusterMemory implements Memory {
   /** The gateway's Prometheus metrics (cluster/metrics.ts). */
   readonly registry = new Registry();
@@ -32,14 +51,16 @@ export class ClusterMemory implements Memory {
   private readonly proposer: Proposer<Buffer, WordAddress>;
   private readonly placement: Placement;
   private readonly logs: ClusterLogs;
+  private readonly leasedResources: ReadonlySet<string>;
   /** Words a scan could not confirm from its answers and read again through the protocol. */
   private scanRereads = 0;
   private readonly seconds = latencyHistogram(this.registry, 'dmachine_gateway_word_operation_seconds', 'Word operations on the cluster, by kind', ['kind']);
 
   constructor(
     private readonly cluster: ClusterFile,
-    options: { proposerId?: string; timeoutMilliseconds?: number; lnr?: ClusterLogOptions } = {},
+    options: ClusterMemoryOptions = {},
   ) {
+    this.leasedResources = new Set(options.leasedResources ?? []);
     const placement = new Placement(cluster.nodes);
     this.placement = placement;
     this.client = new NodeClient(cluster, options.timeoutMilliseconds);
@@ -53,6 +74,8 @@ export class ClusterMemory implements Memory {
       sleep: (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds)),
       random: Math.random,
       equals: (a, b) => a.equals(b),
+      now: () => performance.now(),
+      leaseMilliseconds: options.leaseMilliseconds ?? leaseMillisecondsDefault,
     });
     const mirrored: [string, string, () => number][] = [
       ['attempts', 'Rounds started (first attempts and retries)', () => this.proposer.stats.attempts],
@@ -62,6 +85,8 @@ export class ClusterMemory implements Memory {
       ['fast_fallbacks', 'One-round-trip changes that had to run both phases', () => this.proposer.stats.fastFallbacks],
       ['batched_changes', 'Changes that shared a round with another of the same word', () => this.proposer.stats.batchedChanges],
       ['quorum_reads', 'Reads a quorum answered without a change', () => this.proposer.stats.quorumReads],
+      ['leased_reads', 'Reads answered from a value leased from a quorum, without a round trip', () => this.proposer.stats.leasedReads],
+      ['lease_waits', "Changes that waited for another gateway's lease to end", () => this.proposer.stats.leaseWaits],
       ['node_requests', 'HTTP requests to nodes', () => this.client.stats.requests],
       ['node_operations', 'Acceptor operations sent to nodes', () => this.client.stats.operations],
       ['scan_rereads', 'Words a scan read again through the protocol (no quorum agreed)', () => this.scanRereads],
@@ -89,7 +114,8 @@ export class ClusterMemory implements Memory {
   }
 
   async load(address: WordAddress): Promise<Word | undefined> {
-    const value = await this.timed('load', () => this.proposer.read(address));
+    const lease = this.leasedResources.has(address.resource);
+    const value = await this.timed('load', () => this.proposer.read(address, { lease }));
     return value === null ? undefined : { address, value, version: 0 };
   }
 

@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import type { WordAddress } from '../store/key.js';
-import type { AcceptReply, PrepareReply, ReadReply } from './caspaxos/acceptor.js';
+import type { AcceptReply, LeaseRequest, PrepareReply, ReadReply } from './caspaxos/acceptor.js';
 import type { Ballot } from './caspaxos/ballot.js';
 import type { ReplicaClient } from './caspaxos/proposer.js';
 import type { ClusterFile, ClusterNode } from './cluster-file.js';
@@ -58,8 +58,8 @@ export class NodeClient implements ReplicaClient<Buffer, WordAddress> {
     this.nodes = new Map(cluster.nodes.map((node) => [node.id, node]));
   }
 
-  read(node: string, key: WordAddress): Promise<ReadReply<Buffer>> {
-    return this.enqueue(node, { op: 'read', key }) as Promise<ReadReply<Buffer>>;
+  read(node: string, key: WordAddress, lease?: LeaseRequest): Promise<ReadReply<Buffer>> {
+    return this.enqueue(node, { op: 'read', key, lease }) as Promise<ReadReply<Buffer>>;
   }
 
   prepare(node: string, key: WordAddress, ballot: Ballot): Promise<PrepareReply<Buffer>> {

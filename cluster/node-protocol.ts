@@ -3,8 +3,11 @@
  * acceptor operations on words and gets their replies in order, as MessagePack.
  *
  *     POST /v1/acceptor   x-dmachine-secret: <secret>
- *     { requests: [ { op: 'read', key } | { op: 'prepare', key, ballot } | { op: 'accept', key, ballot, value, next? } ] }
+ *     { requests: [ { op: 'read', key, lease? } | { op: 'prepare', key, ballot } | { op: 'accept', key, ballot, value, next? } ] }
  *     → { replies: [ ReadReply | PrepareReply | AcceptReply ] }   (a read's reply is shaped as a promise's)
+ *
+ * A lease travels as [proposer, milliseconds]; a read's reply then says `leased`, and a
+ * refusal for another proposer's lease says `leasedMilliseconds` (acceptor.ts).
  *
  * A key travels as [account, resource, resourceType, primaryKey, sortKeyBytes | null]
  * (the canonical primary key text and the typed sort-key bytes): the node recomputes the
@@ -15,7 +18,7 @@ import { decode, encode } from '@msgpack/msgpack';
 import { SqlError, SqlState } from '../common/sql-error.js';
 import { decodeSortKeyBytes, resourceTypes, wordAddress, type ResourceType, type WordAddress } from '../store/key.js';
 import type { LogAddress, ScanCursor, ScanRequest, SortKeyBound } from '../store/memory.js';
-import type { AcceptReply, PrepareReply, ReadReply } from './caspaxos/acceptor.js';
+import type { AcceptReply, LeaseRequest, PrepareReply, ReadReply } from './caspaxos/acceptor.js';
 import type { Ballot } from './caspaxos/ballot.js';
 import { recordsPerSegment, segmentBase, segmentNumberLimit, segmentPlacement } from './log-segments.js';
 
@@ -28,7 +31,7 @@ type WireKey = [string, string, string, string, Uint8Array | null];
 type WireBallot = [number, string];
 
 export type NodeRequest =
-  | { readonly op: 'read'; readonly key: WordAddress }
+  | { readonly op: 'read'; readonly key: WordAddress; readonly lease?: LeaseRequest | undefined }
   | { readonly op: 'prepare'; readonly key: WordAddress; readonly ballot: Ballot }
   | { readonly op: 'accept'; readonly key: WordAddress; readonly ballot: Ballot; readonly value: Buffer | null; readonly next?: Ballot | undefined };
 
@@ -37,7 +40,7 @@ export type NodeReply = ReadReply<Buffer> | PrepareReply<Buffer> | AcceptReply;
 export function encodeRequests(requests: readonly NodeRequest[]): Uint8Array {
   return encode({
     requests: requests.map((request) => {
-      if (request.op === 'read') return { op: 'read', key: wireKey(request.key) };
+      if (request.op === 'read') return { op: 'read', key: wireKey(request.key), lease: request.lease === undefined ? null : [request.lease.proposer, request.lease.milliseconds] };
       if (request.op === 'prepare') return { op: 'prepare', key: wireKey(request.key), ballot: wireBallot(request.ballot) };
       return { op: 'accept', key: wireKey(request.key), ballot: wireBallot(request.ballot), value: request.value, next: request.next === undefined ? null : wireBallot(request.next) };
     }),
@@ -51,8 +54,8 @@ export function decodeRequests(body: Uint8Array): NodeRequest[] {
   if (message.requests.length > batchOperationsMax) throw malformed(`more than ${batchOperationsMax} operations in one request`);
   return message.requests.map((request: unknown, index: number) => {
     if (typeof request !== 'object' || request === null) throw malformed(`request ${index} is not an object`);
-    const { op, key, ballot, value, next } = request as Record<string, unknown>;
-    if (op === 'read') return { op, key: parseKey(key, index) };
+    const { op, key, ballot, value, next, lease } = request as Record<string, unknown>;
+    if (op === 'read') return { op, key: parseKey(key, index), lease: parseLease(lease, index) };
     if (op === 'prepare') return { op, key: parseKey(key, index), ballot: parseBallot(ballot, index) };
     if (op !== 'accept') throw malformed(`request ${index}: unknown op ${String(op)}`);
     if (value !== null && !(value instanceof Uint8Array)) throw malformed(`request ${index}: value must be bytes or nil`);
@@ -69,11 +72,12 @@ export function decodeRequests(body: Uint8Array): NodeRequest[] {
 export function encodeReplies(replies: readonly NodeReply[]): Uint8Array {
   return encode({
     replies: replies.map((reply) => {
-      if ('value' in reply) return { ok: true, accepted: wireBallot(reply.accepted), value: reply.value };
+      if ('value' in reply) return { ok: true, accepted: wireBallot(reply.accepted), value: reply.value, ...('leased' in reply && reply.leased !== undefined ? { leased: reply.leased } : {}) };
       if (reply.ok) return { ok: true };
+      const leased = reply.leasedMilliseconds === undefined ? {} : { leasedMilliseconds: reply.leasedMilliseconds };
       return 'acceptedHere' in reply
-        ? { ok: false, promised: wireBallot(reply.promised), acceptedHere: reply.acceptedHere }
-        : { ok: false, promised: wireBallot(reply.promised) };
+        ? { ok: false, promised: wireBallot(reply.promised), acceptedHere: reply.acceptedHere, ...leased }
+        : { ok: false, promised: wireBallot(reply.promised), ...leased };
     }),
   });
 }
@@ -87,14 +91,19 @@ export function decodeReplies(body: Uint8Array, expected: number): NodeReply[] {
     if (reply.ok === true && 'accepted' in reply) {
       const value = reply.value;
       if (value !== null && !(value instanceof Uint8Array)) throw malformed(`reply ${index}: value must be bytes or nil`);
-      return { ok: true, accepted: parseBallot(reply.accepted, index), value: value === null ? null : Buffer.from(value) };
+      if (reply.leased !== undefined && typeof reply.leased !== 'boolean') throw malformed(`reply ${index}: leased must be a boolean`);
+      const leased = reply.leased === undefined ? {} : { leased: reply.leased };
+      return { ok: true, accepted: parseBallot(reply.accepted, index), value: value === null ? null : Buffer.from(value), ...leased };
     }
     if (reply.ok === true) return { ok: true };
     const promised = parseBallot(reply.promised, index);
+    const waitMilliseconds = reply.leasedMilliseconds;
+    if (waitMilliseconds !== undefined && !(typeof waitMilliseconds === 'number' && waitMilliseconds >= 0 && Number.isFinite(waitMilliseconds))) throw malformed(`reply ${index}: leasedMilliseconds`);
+    const leased = waitMilliseconds === undefined ? {} : { leasedMilliseconds: waitMilliseconds };
     const acceptedHere = reply.acceptedHere;
-    if (acceptedHere === undefined) return { ok: false, promised };
+    if (acceptedHere === undefined) return { ok: false, promised, ...leased };
     if (acceptedHere !== 'yes' && acceptedHere !== 'no' && acceptedHere !== 'unknown') throw malformed(`reply ${index}: acceptedHere`);
-    return { ok: false, promised, acceptedHere };
+    return { ok: false, promised, acceptedHere, ...leased };
   });
 }
 
@@ -117,6 +126,14 @@ function parseKey(input: unknown, index: number): WordAddress {
   } catch (error) {
     throw malformed(`request ${index}: ${(error as Error).message}`);
   }
+}
+
+function parseLease(input: unknown, index: number): LeaseRequest | undefined {
+  if (input === null || input === undefined) return undefined;
+  if (!Array.isArray(input) || input.length !== 2 || typeof input[0] !== 'string' || !Number.isSafeInteger(input[1]) || (input[1] as number) <= 0) {
+    throw malformed(`request ${index}: lease must be [proposer, milliseconds]`);
+  }
+  return { proposer: input[0], milliseconds: input[1] as number };
 }
 
 function parseBallot(input: unknown, index: number): Ballot {

@@ -16,7 +16,7 @@
  * commit makes the saves of concurrent requests durable with one sync.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { encode } from '@msgpack/msgpack';
@@ -46,6 +46,13 @@ import {
 } from './node-protocol.js';
 import { SegmentReplicas } from './segment-replicas.js';
 
+/**
+ * The longest read lease a node grants; after it starts, a node takes no prepare or accept
+ * for this long (leases it granted before are forgotten). Gateways ask for less
+ * (cluster-memory.ts).
+ */
+export const leaseMillisecondsMax = 2000;
+
 /** A batch body at most: every operation carrying a full word, and then some. */
 const bodyBytesMax = 64 * 1024 * 1024;
 
@@ -69,9 +76,13 @@ export class NodeServer {
     const node = options.cluster.nodes.find((candidate) => candidate.id === options.id);
     if (node === undefined) throw new SqlError('22023', `node "${options.id}" is not in the cluster file`);
     mkdirSync(options.dataDirectory, { recursive: true });
-    const store = RndStore.open(join(options.dataDirectory, rndStoreFileName), { valueBytesMax: acceptorStateBytesMax });
+    const storePath = join(options.dataDirectory, rndStoreFileName);
+    // A node whose store is new has granted no lease: it need not wait any out. (A read grants
+    // leases without writing, so "holds no words" would not do.)
+    const quarantine = existsSync(storePath);
+    const store = RndStore.open(storePath, { valueBytesMax: acceptorStateBytesMax });
     const segments = new SegmentReplicas(join(options.dataDirectory, lnrDirectoryName));
-    const acceptor = new Acceptor<Buffer, WordAddress>(new RndAcceptorStorage(store), wordKeyText);
+    const acceptor = new Acceptor<Buffer, WordAddress>(new RndAcceptorStorage(store), wordKeyText, { now: () => performance.now(), millisecondsMax: leaseMillisecondsMax, quarantine });
     // On close, connections are cut rather than waited for: gateways keep theirs open (keep-alive)
     // and would hold a stopping node forever. A request cut short is a lost reply, as in a crash.
     const app = Fastify({ bodyLimit: bodyBytesMax, keepAliveTimeout: 60_000, forceCloseConnections: true });
@@ -137,7 +148,7 @@ export class NodeServer {
       const replies: NodeReply[] = await Promise.all(
         requests.map((operation) => {
           metrics.operations.inc({ op: operation.op });
-          if (operation.op === 'read') return acceptor.read(operation.key);
+          if (operation.op === 'read') return acceptor.read(operation.key, operation.lease);
           if (operation.op === 'prepare') return acceptor.prepare(operation.key, operation.ballot);
           return acceptor.accept(operation.key, operation.ballot, operation.value, operation.next);
         }),

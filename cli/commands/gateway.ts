@@ -4,10 +4,9 @@
  * number of gateways can serve one cluster at once; there is no leader to fail over.
  */
 import { parseArgs } from 'node:util';
-import { ClusterMemory } from '../../cluster/cluster-memory.js';
 import { readClusterFile } from '../../cluster/cluster-file.js';
 import { UsageError } from '../arguments.js';
-import { frontendOptions, hostDefault, parseFrontend, portDefault, serveFrontend, serveGatewayHttp } from './start.js';
+import { frontendOptions, gatewayMemory, hostDefault, parseFrontend, portDefault, serveFrontend, serveGatewayHttp } from './start.js';
 
 export const gatewayUsage = `dmachine gateway --cluster FILE [--host HOST] [--port PORT] [--http-port PORT]
                  [--max-connections N] [--statement-timeout MS] [--tls-cert FILE --tls-key FILE]
@@ -26,7 +25,7 @@ export async function gatewayCommand(args: string[]): Promise<number> {
   if (values.cluster === undefined) throw new UsageError('gateway needs --cluster FILE');
   const frontend = parseFrontend(values);
   const cluster = readClusterFile(values.cluster);
-  const memory = new ClusterMemory(cluster);
+  const memory = gatewayMemory(cluster);
   const description = `cluster of ${cluster.nodes.length} nodes (${cluster.nodes.map((node) => node.id).join(', ')}), ${cluster.replicas} replicas per word`;
   const closeHttp = await serveGatewayHttp(values['http-port'], frontend.host, memory);
   return serveFrontend(memory, frontend, description, async () => {

@@ -13,6 +13,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readClusterFile } from '../../cluster/cluster-file.js';
 import { ClusterMemory } from '../../cluster/cluster-memory.js';
+import type { ClusterFile } from '../../cluster/cluster-file.js';
+import { catalogResource } from '../../compiler/catalog.js';
 import { serveHealthAndMetrics } from '../../cluster/metrics.js';
 import { LocalMemory } from '../../store/local-memory.js';
 import type { Memory } from '../../store/memory.js';
@@ -152,6 +154,11 @@ export async function serveFrontend(memory: Memory, frontend: Frontend, descript
   return 0;
 }
 
+/** A gateway's memory over a cluster: every statement reads its relation's catalog word, so those are read under leases. */
+export function gatewayMemory(cluster: ClusterFile): ClusterMemory {
+  return new ClusterMemory(cluster, { leasedResources: [catalogResource] });
+}
+
 const localNodesMax = 9;
 
 /**
@@ -186,7 +193,7 @@ async function startLocalCluster(directory: string, count: number, frontend: Fro
       await node.exited;
     }));
   };
-  const memory = new ClusterMemory(cluster);
+  const memory = gatewayMemory(cluster);
   const description = `local cluster of ${count} node processes (data in ${directory}/n1..n${count}, ${cluster.replicas} replicas per word)`;
   try {
     const closeHttp = await serveGatewayHttp(httpPort, frontend.host, memory);

@@ -30,16 +30,24 @@
  * change runs the two phases; so do the word's next few changes, since a word other
  * proposers are changing would mostly refuse a remembered ballot.
  *
+ * Leased reads (with a clock): a read that asks for a lease is answered from memory while
+ * the proposer holds leases on the word from a quorum of replicas that also agreed on its
+ * value (acceptor.ts): until the leases end, no other proposer's change can be chosen.
+ * The proposer's own changes drop the remembered value first, and a read that overlapped
+ * one of them remembers nothing. Validity is counted from when the read was sent, less a
+ * margin for clocks running at different rates. A change refused for another proposer's
+ * lease waits as long as the replica says, without counting it as an attempt.
+ *
  * Transport, clock and randomness are injected, so the deterministic simulator (test/sim)
  * runs this very code.
  */
 import { SqlError, SqlState } from '../../common/sql-error.js';
-import type { AcceptReply, PrepareReply, ReadReply } from './acceptor.js';
+import type { AcceptReply, LeaseRequest, PrepareReply, ReadReply } from './acceptor.js';
 import { compareBallots, zeroBallot, type Ballot } from './ballot.js';
 
 /** Requests to one replica; a rejected promise means no answer (unreachable, timed out). */
 export interface ReplicaClient<V, K = string> {
-  read(node: string, key: K): Promise<ReadReply<V>>;
+  read(node: string, key: K, lease?: LeaseRequest): Promise<ReadReply<V>>;
   prepare(node: string, key: K, ballot: Ballot): Promise<PrepareReply<V>>;
   accept(node: string, key: K, ballot: Ballot, value: V | null, promiseNext?: Ballot): Promise<AcceptReply>;
 }
@@ -66,6 +74,10 @@ export interface ProposerOptions<V, K = string> {
   readonly equals?: (a: V, b: V) => boolean;
   /** Words whose promised next ballot the proposer remembers (one round trip per change); 0 turns it off. */
   readonly fastWordsMax?: number;
+  /** The clock (milliseconds) for leased reads; without it reads are never leased. */
+  readonly now?: () => number;
+  /** How long a leased read asks the replicas to lease the word for. */
+  readonly leaseMilliseconds?: number;
 }
 
 /** What a change function makes of the current value: the value to write and what to answer. */
@@ -85,6 +97,16 @@ export interface ProposerStats {
   batchedChanges: number;
   /** Reads answered by a quorum reporting one ballot, without a change. */
   quorumReads: number;
+  /** Reads answered from a leased value, without a round trip. */
+  leasedReads: number;
+  /** Waits for another proposer's lease before a prepare or accept was taken. */
+  leaseWaits: number;
+}
+
+/** A word's value known under leases from a quorum, until `until` on the proposer's clock. */
+interface Leased<V> {
+  readonly value: V | null;
+  readonly until: number;
 }
 
 interface WordQueue<V, K> {
@@ -107,9 +129,14 @@ const backoffMaxDefault = 50;
 const fastWordsMaxDefault = 10_000;
 /** Changes of a contended word that go without the one-round-trip path. */
 const contendedChangesSkipped = 8;
+const leaseMillisecondsDefault = 1000;
+/** The share of a lease the proposer relies on: the rest covers clocks running at different rates. */
+const leaseTrustedShare = 0.8;
+/** Waits for other proposers' leases one change may make before it gives up (40001). */
+const leaseWaitsMax = 20;
 
 export class Proposer<V, K = string> {
-  readonly stats: ProposerStats = { attempts: 0, conflicts: 0, roundTrips: 0, fastChanges: 0, fastFallbacks: 0, batchedChanges: 0, quorumReads: 0 };
+  readonly stats: ProposerStats = { attempts: 0, conflicts: 0, roundTrips: 0, fastChanges: 0, fastFallbacks: 0, batchedChanges: 0, quorumReads: 0, leasedReads: 0, leaseWaits: 0 };
   private counter = 0;
   /** Insertion-ordered, so the oldest entry goes first when it is full. */
   private readonly fast = new Map<string, FastPath<V>>();
@@ -117,6 +144,10 @@ export class Proposer<V, K = string> {
   private readonly contended = new Map<string, number>();
   /** Per word: the changes waiting for a round, and whether one is running. */
   private readonly queues = new Map<string, WordQueue<V, K>>();
+  /** Values of words read under a quorum's leases. */
+  private readonly leased = new Map<string, Leased<V>>();
+  /** Per leased word, how many of this proposer's changes of it began: a read that saw this move remembers nothing. */
+  private readonly leaseEpochs = new Map<string, number>();
 
   constructor(private readonly options: ProposerOptions<V, K>) {}
 
@@ -128,16 +159,53 @@ export class Proposer<V, K = string> {
    * read is a change that keeps the value (both phases, or the one-round-trip accept),
    * which makes whatever it returns chosen.
    */
-  async read(key: K): Promise<V | null> {
+  async read(key: K, options: { lease?: boolean } = {}): Promise<V | null> {
+    const text = this.text(key);
+    const now = this.options.now;
+    const leasing = options.lease === true && now !== undefined;
+    if (leasing) {
+      const known = this.leased.get(text);
+      if (known !== undefined && now() < known.until && !this.queues.has(text)) {
+        this.stats.leasedReads++;
+        return known.value;
+      }
+      this.leased.delete(text);
+    }
+    const milliseconds = this.options.leaseMilliseconds ?? leaseMillisecondsDefault;
+    const lease = leasing ? { proposer: this.options.id, milliseconds } : undefined;
+    const epoch = leasing ? this.leaseEpoch(text) : 0;
+    const sentAt = leasing ? now() : 0;
     const replicas = this.options.replicas(key);
     const majority = Math.floor(replicas.length / 2) + 1;
     this.stats.roundTrips++;
-    const agreed = await agreeingQuorum(replicas.map((node) => this.options.client.read(node, key)), majority);
+    const agreed = await agreeingQuorum(replicas.map((node) => this.options.client.read(node, key, lease)), majority);
     if (agreed !== undefined) {
       this.stats.quorumReads++;
-      return agreed.value;
+      const granted = agreed.quorum.every((reply) => reply.leased === true);
+      if (leasing && granted && this.leaseEpoch(text) === epoch && !this.queues.has(text)) {
+        this.leased.set(text, { value: agreed.reply.value, until: sentAt + milliseconds * leaseTrustedShare });
+      }
+      return agreed.reply.value;
     }
     return this.change(key, (current) => ({ next: current, result: current }));
+  }
+
+  /** A change of the word began or ended: its leased value is stale, and a read in flight must not remember what it saw. */
+  private changed(text: string): void {
+    this.leased.delete(text);
+    const epoch = this.leaseEpochs.get(text);
+    if (epoch !== undefined) this.leaseEpochs.set(text, epoch + 1);
+  }
+
+  private leaseEpoch(text: string): number {
+    let epoch = this.leaseEpochs.get(text);
+    if (epoch === undefined) {
+      // Bounded: one entry per word read with a lease (catalog words), dropped wholesale past the bound.
+      if (this.leaseEpochs.size >= (this.options.fastWordsMax ?? fastWordsMaxDefault)) this.leaseEpochs.clear();
+      epoch = 0;
+      this.leaseEpochs.set(text, epoch);
+    }
+    return epoch;
   }
 
   /**
@@ -159,6 +227,7 @@ export class Proposer<V, K = string> {
         this.queues.set(text, queue);
       }
       queue.waiting.push({ change: change as (current: V | null) => Change<V, unknown>, resolve: resolve as (result: unknown) => void, reject });
+      this.changed(text);
       if (!queue.running) void this.drain(text, queue);
     });
   }
@@ -180,8 +249,10 @@ export class Proposer<V, K = string> {
       };
       try {
         const results = await this.changeOnce(queue.key, composite);
+        this.changed(text);
         batch.forEach((waiting, index) => waiting.resolve(results[index]));
       } catch (error) {
+        this.changed(text);
         for (const waiting of batch) waiting.reject(error);
       }
     }
@@ -197,6 +268,7 @@ export class Proposer<V, K = string> {
     if (fast.done) return fast.result;
     let answered = 0;
     let contended = false;
+    const leaseWaits = { count: 0 };
     for (let attempt = 1; attempt <= attemptsMax; attempt++) {
       this.stats.attempts++;
       if (attempt > 1) await this.backoff(attempt);
@@ -206,6 +278,7 @@ export class Proposer<V, K = string> {
       contended = prepared.answered >= majority;
       if (prepared.kind === 'refused') {
         this.conflict(prepared.promised);
+        if (await this.waitForLease(prepared.leasedMilliseconds, leaseWaits)) attempt--;
         continue;
       }
       const { next, result } = change(prepared.value);
@@ -217,6 +290,7 @@ export class Proposer<V, K = string> {
       }
       if (accepted.kind === 'refused') {
         this.conflict(accepted.promised);
+        if (await this.waitForLease(accepted.leasedMilliseconds, leaseWaits)) attempt--;
         continue;
       }
       if ((await this.afterUnknown(key, replicas, majority, { ballot, base: prepared.value, next }, accepted)) === 'took effect') return result;
@@ -328,12 +402,14 @@ export class Proposer<V, K = string> {
     majority: number,
   ): Promise<'took effect' | 'did not' | 'unknown'> {
     const attemptsMax = this.options.attemptsMax ?? attemptsMaxDefault;
+    const leaseWaits = { count: 0 };
     for (let attempt = 1; attempt <= attemptsMax; attempt++) {
       await this.backoff(attempt);
       const fence = this.nextBallot();
       const prepared = await this.prepare(key, replicas, fence, majority);
       if (prepared.kind === 'refused') {
         this.conflict(prepared.promised);
+        if (await this.waitForLease(prepared.leasedMilliseconds, leaseWaits)) attempt--;
         continue;
       }
       const order = compareBallots(prepared.accepted, ballot);
@@ -341,9 +417,21 @@ export class Proposer<V, K = string> {
       const ours = order === 0;
       const accepted = await this.accept(key, replicas, fence, ours ? value : prepared.value, this.quorum(majority));
       if (accepted.kind === 'chosen') return ours ? 'took effect' : 'did not';
-      if (accepted.kind === 'refused') this.conflict(accepted.promised);
+      if (accepted.kind === 'refused') {
+        this.conflict(accepted.promised);
+        if (await this.waitForLease(accepted.leasedMilliseconds, leaseWaits)) attempt--;
+      }
     }
     return 'unknown';
+  }
+
+  /** When a refusal named another proposer's lease, waits it out (at most leaseWaitsMax times per change); says whether it did. */
+  private async waitForLease(milliseconds: number, waits: { count: number }): Promise<boolean> {
+    if (!(milliseconds > 0) || waits.count >= leaseWaitsMax) return false;
+    waits.count++;
+    this.stats.leaseWaits++;
+    await this.options.sleep(milliseconds);
+    return true;
   }
 
   private equals(a: V | null, b: V | null): boolean {
@@ -363,7 +451,7 @@ export class Proposer<V, K = string> {
     quorum: number,
   ): Promise<
     | { kind: 'promised'; value: V | null; accepted: Ballot; answered: number }
-    | { kind: 'refused'; promised: Ballot; answered: number }
+    | { kind: 'refused'; promised: Ballot; answered: number; leasedMilliseconds: number }
   > {
     this.stats.roundTrips++;
     const replies = await quorumOf(replicas.map((node) => this.options.client.prepare(node, key, ballot)), quorum, (reply) => reply.ok);
@@ -373,7 +461,7 @@ export class Proposer<V, K = string> {
       const newest = promises.reduce((best, reply) => (compareBallots(reply.accepted, best.accepted) > 0 ? reply : best));
       return { kind: 'promised', value: newest.value, accepted: newest.accepted, answered };
     }
-    return { kind: 'refused', promised: highestRefusal(replies), answered };
+    return { kind: 'refused', promised: highestRefusal(replies), answered, leasedMilliseconds: longestLease(replies) };
   }
 
   /**
@@ -389,7 +477,7 @@ export class Proposer<V, K = string> {
     value: V | null,
     quorum: number,
     promiseNext?: Ballot,
-  ): Promise<{ kind: 'chosen' } | { kind: 'refused'; promised: Ballot } | { kind: 'unknown'; acceptances: number; unanswered: number }> {
+  ): Promise<{ kind: 'chosen' } | { kind: 'refused'; promised: Ballot; leasedMilliseconds: number } | { kind: 'unknown'; acceptances: number; unanswered: number }> {
     this.stats.roundTrips++;
     const replies = await quorumOf(
       replicas.map((node) => this.options.client.accept(node, key, ballot, value, promiseNext)),
@@ -404,7 +492,7 @@ export class Proposer<V, K = string> {
     const acceptances = verdicts.filter((verdict) => verdict === 'accepted').length;
     if (acceptances >= quorum) return { kind: 'chosen' };
     const unanswered = verdicts.filter((verdict) => verdict === 'unanswered').length;
-    if (acceptances === 0 && unanswered === 0) return { kind: 'refused', promised: highestRefusal(replies) };
+    if (acceptances === 0 && unanswered === 0) return { kind: 'refused', promised: highestRefusal(replies), leasedMilliseconds: longestLease(replies) };
     return { kind: 'unknown', acceptances, unanswered };
   }
 
@@ -455,8 +543,8 @@ function quorumOf<T>(requests: readonly Promise<T>[], quorum: number, good: (rep
   });
 }
 
-/** The first reply that `quorum` replies agree with (the same accepted ballot), or undefined once every reply is in without one. */
-function agreeingQuorum<V>(requests: readonly Promise<ReadReply<V>>[], quorum: number): Promise<ReadReply<V> | undefined> {
+/** The first reply that `quorum` replies agree with (the same accepted ballot), with those replies; undefined once every reply is in without one. */
+function agreeingQuorum<V>(requests: readonly Promise<ReadReply<V>>[], quorum: number): Promise<{ reply: ReadReply<V>; quorum: ReadReply<V>[] } | undefined> {
   return new Promise((resolve) => {
     const replies: ReadReply<V>[] = [];
     let settled = 0;
@@ -466,12 +554,20 @@ function agreeingQuorum<V>(requests: readonly Promise<ReadReply<V>>[], quorum: n
     for (const request of requests) {
       request.then((reply) => {
         replies.push(reply);
-        if (replies.filter((other) => compareBallots(other.accepted, reply.accepted) === 0).length >= quorum) resolve(reply);
+        const agreeing = replies.filter((other) => compareBallots(other.accepted, reply.accepted) === 0);
+        if (agreeing.length >= quorum) resolve({ reply, quorum: agreeing });
         settle();
       }, settle);
     }
     if (requests.length === 0) resolve(undefined);
   });
+}
+
+/** The longest wait for a lease that refusals named (0: none did). */
+function longestLease(replies: readonly ({ ok: boolean; leasedMilliseconds?: number | undefined } | undefined)[]): number {
+  let longest = 0;
+  for (const reply of replies) if (reply !== undefined && !reply.ok) longest = Math.max(longest, reply.leasedMilliseconds ?? 0);
+  return longest;
 }
 
 function highestRefusal(replies: readonly ({ ok: boolean; promised?: Ballot } | undefined)[]): Ballot {

@@ -183,3 +183,77 @@ describe('CASPaxos proposer', () => {
     expect(await p.change('k', read())).toBe('v');
   });
 });
+
+/** Three acceptors with read leases on a clock the test moves; a node can be down or restarted (forgetting its leases). */
+function leasedCluster(quarantine = true) {
+  let now = 0;
+  const leaseOptions = { now: () => now, millisecondsMax: 100, quarantine };
+  const states = new Map(['a', 'b', 'c'].map((node) => [node, new Map<string, AcceptorState<string>>()]));
+  const acceptorOn = (node: string) => new Acceptor<string>({ load: async (key) => states.get(node)!.get(key), save: async (key, state) => void states.get(node)!.set(key, state) }, String, leaseOptions);
+  const acceptors = new Map(['a', 'b', 'c'].map((node) => [node, acceptorOn(node)]));
+  const down = new Set<string>();
+  const reach = (node: string) => {
+    if (down.has(node)) throw new Error(`${node} is down`);
+    return acceptors.get(node)!;
+  };
+  const client: ReplicaClient<string> = {
+    read: async (node, key, lease) => reach(node).read(key, lease),
+    prepare: async (node, key, b) => reach(node).prepare(key, b),
+    accept: async (node, key, b, value, promiseNext) => reach(node).accept(key, b, value, promiseNext),
+  };
+  // Sleeping moves the clock: a proposer that waits for a lease lets it run out.
+  const proposer = (id: string) =>
+    new Proposer<string>({ id, replicas: () => ['a', 'b', 'c'], client, sleep: async (milliseconds) => void (now += milliseconds), random: () => 0.5, now: () => now, leaseMilliseconds: 100 });
+  return {
+    proposer,
+    down,
+    restart: (node: string) => acceptors.set(node, acceptorOn(node)),
+    clock: { now: () => now, advance: (milliseconds: number) => (now += milliseconds) },
+  };
+}
+
+describe('CASPaxos read leases', () => {
+  it('answers leased reads from memory while the lease lasts; another proposer\'s write waits for it, the holder\'s own does not', async () => {
+    const { proposer, clock } = leasedCluster();
+    const [p, q] = [proposer('p'), proposer('q')];
+    await p.change('k', write('v1'));
+    clock.advance(200); // past the acceptors' quarantine after their start
+    expect(await p.read('k', { lease: true })).toBe('v1');
+    const trips = p.stats.roundTrips;
+    expect(await p.read('k', { lease: true })).toBe('v1');
+    expect(p.stats).toMatchObject({ roundTrips: trips, leasedReads: 1 });
+    expect(await p.read('k')).toBe('v1'); // not asked for a lease: a round trip
+    expect(p.stats.roundTrips).toBe(trips + 1);
+
+    const before = clock.now();
+    expect(await q.change('k', write('v2'))).toBe('written');
+    expect(q.stats.leaseWaits).toBeGreaterThan(0);
+    expect(clock.now() - before).toBeGreaterThanOrEqual(100); // it waited the lease out
+    expect(await p.read('k', { lease: true })).toBe('v2'); // p's lease ran out with it
+
+    const waits = p.stats.leaseWaits;
+    clock.advance(300); // q holds no lease; p does after this read
+    expect(await p.read('k', { lease: true })).toBe('v2');
+    expect(await p.change('k', write('v3'))).toBe('written');
+    expect(p.stats.leaseWaits).toBe(waits); // its own lease does not stop it
+    expect(await p.read('k', { lease: true })).toBe('v3'); // and its own write dropped what it remembered
+  });
+
+  it('a restarted acceptor takes no write for a lease\'s length; without that wait a leased read goes stale (negative control)', async () => {
+    for (const quarantine of [true, false]) {
+      const { proposer, clock, down, restart } = leasedCluster(quarantine);
+      const [p, q] = [proposer('p'), proposer('q')];
+      await p.change('k', write('v1'));
+      clock.advance(200);
+      down.add('c'); // only a and b grant p's lease
+      expect(await p.read('k', { lease: true })).toBe('v1');
+      restart('a'); // a forgets it
+      down.delete('c');
+      down.add('b');
+      expect(await q.change('k', write('v2'))).toBe('written'); // through a and c
+      const seen = await p.read('k', { lease: true });
+      if (quarantine) expect(seen).toBe('v2');
+      else expect(seen).toBe('v1'); // stale: what the wait after a restart prevents
+    }
+  });
+});

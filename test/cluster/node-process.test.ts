@@ -205,7 +205,10 @@ describe('storage node processes', () => {
         return connection;
       }));
       try {
+        // second learns (under a lease) that there is no such table; first's CREATE waits for that lease, then second sees it.
+        expect(await second!.query('SELECT * FROM accounts').catch((error: { code?: string }) => error)).toMatchObject({ code: '42P01' });
         await first!.query('CREATE TABLE accounts (id int8 PRIMARY KEY, balance int8)');
+        expect((await second!.query('SELECT * FROM accounts')).rows).toEqual([]);
         await first!.query('INSERT INTO accounts VALUES (1, 100), (2, 50)');
         await cluster.kill('n3');
         await second!.query('UPDATE accounts SET balance = balance - 30 WHERE id = 1');
@@ -245,6 +248,9 @@ describe('storage node processes', () => {
         const gatewayMetrics = await (await fetch(`${gatewayHttp}/metrics`)).text();
         expect(counter(gatewayMetrics, 'dmachine_gateway_round_trips_total')).toBeGreaterThan(0);
         expect(counter(gatewayMetrics, 'dmachine_gateway_quorum_reads_total')).toBeGreaterThan(0);
+        // Catalog words are read under leases; the DROP waited for the other gateway's lease on it.
+        expect(counter(gatewayMetrics, 'dmachine_gateway_leased_reads_total')).toBeGreaterThan(0);
+        expect(counter(gatewayMetrics, 'dmachine_gateway_lease_waits_total')).toBeGreaterThan(0);
         expect(gatewayMetrics).toMatch(/dmachine_gateway_word_operation_seconds_count\{kind="scan"\} [1-9]/);
         expect(gatewayMetrics).toMatch(/dmachine_gateway_word_operation_seconds_count\{kind="cas"\} [1-9]/);
         const nodeMetrics = await (await fetch(cluster.url('n1').replace(acceptorPath, '/metrics'))).text();

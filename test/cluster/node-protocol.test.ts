@@ -59,6 +59,17 @@ describe('node protocol', () => {
       { ok: true as const },
     ];
     expect(decodeReplies(encodeReplies(replies), 3)).toEqual(replies);
+    // Leases: asked with a read, granted in its reply, and named by a refusal.
+    const leasedRead: NodeRequest = { op: 'read', key: plain, lease: { proposer: 'g1', milliseconds: 1000 } };
+    expect(decodeRequests(encodeRequests([leasedRead]))).toEqual([leasedRead]);
+    const leaseReplies = [
+      { ok: true as const, accepted: { counter: 2, proposer: 'g1' }, value: null, leased: true },
+      { ok: false as const, promised: { counter: 9, proposer: 'g3' }, leasedMilliseconds: 250 },
+      { ok: false as const, promised: { counter: 9, proposer: 'g3' }, acceptedHere: 'no' as const, leasedMilliseconds: 12.5 },
+    ];
+    expect(decodeReplies(encodeReplies(leaseReplies), 3)).toEqual(leaseReplies);
+    expect(sqlstateOf(() => decodeRequests(encode({ requests: [{ op: 'read', key: ['a', 'b', 'rnd', 'c', null], lease: ['g1', -5] }] })))).toBe('08P01');
+    expect(sqlstateOf(() => decodeReplies(encode({ replies: [{ ok: false, promised: [1, 'p'], leasedMilliseconds: 'long' }] }), 1))).toBe('08P01');
     expect(sqlstateOf(() => decodeReplies(encodeReplies(replies), 2))).toBe('08P01');
   });
 

@@ -21,7 +21,11 @@ import { Network, SimDisk, SimNode, World } from './simulation.js';
 interface SimulationOptions {
   readonly seed: number;
   readonly acceptQuorum?: number;
+  /** Reads ask for leases (test/cluster/caspaxos.test.ts has the negative control, `quarantine: false`). */
+  readonly leases?: { readonly quarantine: boolean };
   readonly operationsPerClient?: number;
+  /** The share of operations that are reads (0.4 by default). */
+  readonly readShare?: number;
 }
 
 interface SimulationOutcome {
@@ -31,23 +35,29 @@ interface SimulationOutcome {
   readonly unavailable: number;
   /** Reads answered by a quorum read, without a change. */
   readonly quorumReads: number;
+  /** Reads answered from a leased value. */
+  readonly leasedReads: number;
 }
 
 const nodeIds = ['n1', 'n2', 'n3'];
 const keys = ['x', 'y', 'z'];
 const clientCount = 4;
 const operationsPerClientDefault = 25;
+/** Leases last a few network round trips (delays are up to 8 ms, timeouts 40 ms). */
+const leaseMilliseconds = 30;
 
 async function simulate(options: SimulationOptions): Promise<SimulationOutcome> {
   const world = new World(options.seed);
   const network = new Network(world, { delayMax: 8, dropProbability: 0.05, duplicateProbability: 0.03, timeout: 40 });
   const nodes = nodeIds.map((id) => new SimNode(id));
   const disks = nodes.map((node) => new SimDisk<AcceptorState<string>>(world, node, 3));
-  const acceptors = disks.map((disk) => new Acceptor<string>({ load: (key) => disk.read(key), save: (key, state) => disk.write(key, state) }));
+  const leaseOptions = options.leases === undefined ? undefined : { now: () => world.now, millisecondsMax: leaseMilliseconds, quarantine: options.leases.quarantine };
+  const acceptorOn = (disk: SimDisk<AcceptorState<string>>) => new Acceptor<string>({ load: (key) => disk.read(key), save: (key, state) => disk.write(key, state) }, String, leaseOptions);
+  const acceptors = disks.map(acceptorOn);
   const nodeOf = new Map(nodes.map((node, index) => [node.id, index]));
 
   const clientFor = (gateway: string): ReplicaClient<string> => ({
-    read: (node, key) => network.request(gateway, nodes[nodeOf.get(node)!]!, () => acceptors[nodeOf.get(node)!]!.read(key)),
+    read: (node, key, lease) => network.request(gateway, nodes[nodeOf.get(node)!]!, () => acceptors[nodeOf.get(node)!]!.read(key, lease)),
     prepare: (node, key, ballot) => network.request(gateway, nodes[nodeOf.get(node)!]!, () => acceptors[nodeOf.get(node)!]!.prepare(key, ballot)),
     accept: (node, key, ballot, value, promiseNext) =>
       network.request(gateway, nodes[nodeOf.get(node)!]!, () => acceptors[nodeOf.get(node)!]!.accept(key, ballot, value, promiseNext)),
@@ -61,6 +71,8 @@ async function simulate(options: SimulationOptions): Promise<SimulationOutcome> 
         sleep: (milliseconds) => world.sleep(milliseconds),
         random: world.random,
         acceptQuorum: options.acceptQuorum,
+        now: () => world.now,
+        leaseMilliseconds,
       }),
   );
 
@@ -77,7 +89,7 @@ async function simulate(options: SimulationOptions): Promise<SimulationOutcome> 
         node.up = false;
         node.incarnation++;
         await world.sleep(world.between(10, 150));
-        acceptors[victim] = new Acceptor<string>({ load: (key) => disks[victim]!.read(key), save: (key, state) => disks[victim]!.write(key, state) });
+        acceptors[victim] = acceptorOn(disks[victim]!);
         node.up = true;
       } else {
         const isolated = world.chance(0.2) ? [victim, (victim + 1) % nodes.length] : [victim];
@@ -97,13 +109,13 @@ async function simulate(options: SimulationOptions): Promise<SimulationOutcome> 
       await world.sleep(world.between(0, 10));
       const key = keys[Math.floor(world.random() * keys.length)]!;
       const proposer = proposers[Math.floor(world.random() * proposers.length)]!;
-      const input = randomInput(world.random, key, `c${index}-${written++}`);
+      const input = randomInput(world.random, key, `c${index}-${written++}`, options.readShare ?? 0.4);
       const call = world.now;
       try {
         // Reads take the quorum-read path (and fall back to a change), the others are changes.
         const output =
           input.kind === 'read'
-            ? ({ kind: 'read', value: await proposer.read(key) } as RegisterOutput)
+            ? ({ kind: 'read', value: await proposer.read(key, { lease: options.leases !== undefined }) } as RegisterOutput)
             : await proposer.change(key, (current: RegisterValue) => apply(input, current));
         history.push({ input, output, call, return: world.now });
       } catch (error) {
@@ -126,13 +138,14 @@ async function simulate(options: SimulationOptions): Promise<SimulationOutcome> 
   await Promise.all(clients);
   const completed = history.filter((operation) => operation.output !== undefined).length;
   const quorumReads = proposers.reduce((sum, proposer) => sum + proposer.stats.quorumReads, 0);
-  return { history, completed, unknown, unavailable, quorumReads };
+  const leasedReads = proposers.reduce((sum, proposer) => sum + proposer.stats.leasedReads, 0);
+  return { history, completed, unknown, unavailable, quorumReads, leasedReads };
 }
 
-function randomInput(random: () => number, key: string, fresh: string): RegisterInput {
+function randomInput(random: () => number, key: string, fresh: string, readShare: number): RegisterInput {
   const roll = random();
-  if (roll < 0.4) return { kind: 'read', key };
-  if (roll < 0.7) return { kind: 'write', key, value: fresh };
+  if (roll < readShare) return { kind: 'read', key };
+  if (roll < readShare + (1 - readShare) / 2) return { kind: 'write', key, value: fresh };
   // Expect a value that is likely there (null early on) or a made-up one.
   return { kind: 'cas', key, expected: random() < 0.5 ? null : fresh, next: `${fresh}*` };
 }
@@ -179,6 +192,25 @@ describe('CASPaxos in the deterministic simulator', () => {
       // Both read paths are exercised: quorum reads, and reads that had to run as changes.
       expect(totals.quorumReads).toBeGreaterThan(0);
       expect(totals.quorumReads).toBeLessThan(totals.reads);
+    }
+  }, 600_000);
+
+  it('keeps histories linearizable with leased reads (mostly reads, so leases are held)', async () => {
+    let leasedReads = 0;
+    let reads = 0;
+    let completed = 0;
+    for (const seed of seedsToRun(200)) {
+      const outcome = await simulate({ seed, leases: { quarantine: true }, readShare: 0.8 });
+      const verdict = checkLinearizable(registerModel, outcome.history);
+      expect(verdict.result, `seed ${seed} with leases: ${JSON.stringify(verdict)}`).toBe('ok');
+      leasedReads += outcome.leasedReads;
+      reads += outcome.history.filter((operation) => operation.input.kind === 'read').length;
+      completed += outcome.completed;
+    }
+    if (process.env['SIM_SEED'] === undefined) {
+      const runs = seedsToRun(200).length;
+      expect(leasedReads).toBeGreaterThan(reads * 0.1); // leases do answer reads ...
+      expect(completed).toBeGreaterThan(runs * clientCount * operationsPerClientDefault * 0.75); // ... and writers still get their turn
     }
   }, 600_000);
 
