@@ -133,7 +133,7 @@ async function main(): Promise<void> {
             const delta = (name: string) => (after.get(`dmachine_gateway_${name}_total`) ?? 0) - (before.get(`dmachine_gateway_${name}_total`) ?? 0);
             protocol.set(
               workload,
-              `${(delta('round_trips') / transactions).toFixed(2)} round trips per statement; per statement: ${(delta('quorum_reads') / transactions).toFixed(2)} quorum reads, ` +
+              `${(delta('round_trips') / transactions).toFixed(2)} round trips per statement; per statement: ${(delta('quorum_reads') / transactions).toFixed(2)} quorum reads, ${(delta('leased_reads') / transactions).toFixed(2)} leased reads, ` +
                 `${(delta('fast_changes') / transactions).toFixed(2)} one-round-trip changes (${delta('fast_fallbacks')} fell back), ${(delta('attempts') / transactions).toFixed(2)} two-phase rounds, ` +
                 `${(delta('batched_changes') / transactions).toFixed(2)} changes sharing a round`,
             );

@@ -3,6 +3,7 @@
  * own node-postgres connection, over the PostgreSQL wire protocol.
  *
  *   npm run bench:queues      (BENCH_SECONDS=3 per measurement, BENCH_ROUNDS=3, BENCH_MB=256)
+ *   BENCH_NODES=3 npm run bench:queues    the same against a local cluster (`dmachine start --nodes 3`)
  *
  * dmachine: `dmachine start` as its own process (as PostgreSQL's server is its own
  * processes, so neither shares a CPU thread with the 8 clients in this one), data in a
@@ -48,6 +49,8 @@ import { formatRate, writeSequentialFile } from './measure.js';
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const diskMebibytes = Number(process.env.BENCH_MB ?? 256);
+/** 0: the embedded default; otherwise `--nodes N`, a local cluster. */
+const nodes = Number(process.env.BENCH_NODES ?? 0);
 for (const [name, value] of [['BENCH_SECONDS', seconds], ['BENCH_ROUNDS', rounds], ['BENCH_MB', diskMebibytes]] as const) {
   if (!(value > 0) || (name !== 'BENCH_SECONDS' && !Number.isSafeInteger(value))) throw new Error(`${name}=${value} is not a positive number`);
 }
@@ -243,7 +246,8 @@ async function main(): Promise<void> {
   let server: ReturnType<typeof startServer> | undefined;
   const clients: pg.Client[] = [];
   try {
-    server = startServer(['--port', '0', '--data', join(directory, 'data')], { cwd: directory });
+    const cluster = nodes > 0 ? ['--nodes', String(nodes)] : [];
+    server = startServer(['--port', '0', '--data', join(directory, 'data'), ...cluster], { cwd: directory });
     const dmClients = await connectAll({ connectionString: await server.ready });
     clients.push(...dmClients);
     await dmClients[0]!.query('CREATE QUEUE bench; CREATE QUEUE bench_large');
@@ -259,7 +263,7 @@ async function main(): Promise<void> {
       `queue benchmark: ${clientCount} clients, ${bodyBytes}-byte bodies, batch sizes 1 and ${batchSize} messages per statement, ` +
         `${seconds}s per measurement, best of ${rounds} rounds`,
     );
-    console.log(`dmachine data in ${directory}; PostgreSQL ${settings.rows[0].v} (fsync=${settings.rows[0].f}, synchronous_commit=${settings.rows[0].s}), Unix socket`);
+    console.log(`dmachine ${nodes > 0 ? `cluster of ${nodes} nodes` : 'embedded'}, data in ${directory}; PostgreSQL ${settings.rows[0].v} (fsync=${settings.rows[0].f}, synchronous_commit=${settings.rows[0].s}), Unix socket`);
 
     const diskFile = join(directory, 'disk-baseline');
     const disk: number[] = [];
