@@ -196,7 +196,8 @@ export class ClusterLogs {
     if (segment >= segmentNumberLimit) throw new SqlError(SqlState.programLimitExceeded, `log ${log.account}/${log.resource} has used every segment number`);
     const metadata: SegmentMetadata = { claimedAt: Date.now(), writer: this.parts.writer, sealed: null };
     await this.parts.words.write(segmentWord(log, segment), encode(metadata));
-    const limits = { bytesMax: this.segmentBytesMax, until: metadata.claimedAt + this.segmentMilliseconds };
+    // Counted from when the segment is ready, so a slow claim still leaves it time to take appends.
+    const limits = { bytesMax: this.segmentBytesMax, until: Date.now() + this.segmentMilliseconds };
     return new SegmentWriter(log, segment, this.replicasOf(log, segment), this.quorum, this.parts.client, limits, metadata);
   }
 
