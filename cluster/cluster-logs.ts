@@ -72,6 +72,8 @@ interface SegmentMetadata {
 
 /** Record bytes one append round sends at most. */
 const roundBytesMax = 16 * 1024 * 1024;
+/** How long closing waits for the segments it seals. */
+const closeMilliseconds = 2000;
 /** Metadata words one retention scan page reads. */
 const segmentsPageMax = 256;
 
@@ -170,6 +172,16 @@ export class ClusterLogs {
       await this.dropSegment(log, segment, word);
     });
     return existed;
+  }
+
+  /** Retires and seals every segment this gateway writes, giving up after closeMilliseconds (retention collects what is left). */
+  async close(): Promise<void> {
+    const writers = [...this.writers.values()];
+    this.writers.clear();
+    const sealed = Promise.allSettled(writers.map(async (writer) => this.seal(await writer)));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([sealed, new Promise((resolve) => (timer = setTimeout(resolve, closeMilliseconds)))]);
+    clearTimeout(timer);
   }
 
   private get quorum(): number {

@@ -245,7 +245,9 @@ export class ClusterMemory implements Memory {
     return this;
   }
 
-  close(): void {
+  /** Seals the segments this gateway writes (a clean stop leaves none for retention to wait out), then closes the connections. */
+  async close(): Promise<void> {
+    await this.logs.close();
     this.client.close();
   }
 }

@@ -30,6 +30,6 @@ export async function gatewayCommand(args: string[]): Promise<number> {
   const closeHttp = await serveGatewayHttp(values['http-port'], frontend.host, memory);
   return serveFrontend(memory, frontend, description, async () => {
     await closeHttp();
-    memory.close();
+    await memory.close();
   });
 }

@@ -199,7 +199,7 @@ async function startLocalCluster(directory: string, count: number, frontend: Fro
     const closeHttp = await serveGatewayHttp(httpPort, frontend.host, memory);
     return await serveFrontend(memory, frontend, description, async () => {
       await closeHttp();
-      memory.close();
+      await memory.close();
       await stopNodes();
     });
   } catch (error) {

@@ -62,7 +62,7 @@ class Nodes {
   private readonly memories: ClusterMemory[] = [];
 
   async close(): Promise<void> {
-    for (const memory of this.memories) memory.close();
+    await Promise.all(this.memories.map((memory) => memory.close()));
     for (const id of [...this.servers.keys()]) await this.stopNode(id);
   }
 }
@@ -174,6 +174,19 @@ describe('the linear memory on a cluster', () => {
     // A log made again under the same name numbers on: no record number names two payloads.
     const again = await nodes.memory().append(jobs, payload(1));
     expect(segmentOf(again)).toBeGreaterThan(segments.at(-1)!);
+  });
+
+  it('seals its segments when a gateway closes, so retention need not wait for them to be abandoned', async () => {
+    nodes = await Nodes.start();
+    const leaving = nodes.memory();
+    const old = await leaving.append(jobs, payload(0));
+    const staying = nodes.memory();
+    const recent = await staying.append(jobs, payload(1));
+    expect(segmentOf(recent)).toBeGreaterThan(segmentOf(old));
+    expect(await staying.dropRecordsBefore(jobs, recent)).toBe(0); // the leaving gateway still writes its segment
+    await leaving.close();
+    expect(await staying.dropRecordsBefore(jobs, recent)).toBe(1);
+    expect(nodes.segmentsOn('n1')).toEqual([segmentOf(recent)]);
   });
 
   it('moves to a new segment when the current one is older than segmentSecondsMax', async () => {

@@ -363,7 +363,7 @@ describe('storage node processes', () => {
       expect([...everything].sort()).toEqual([...series, ...Array.from({ length: 9 }, (_, index) => `k${index}`)].sort());
       expect(new Set(everything).size).toBe(everything.length);
     } finally {
-      memory.close();
+      await memory.close();
     }
   }, 60_000);
 
