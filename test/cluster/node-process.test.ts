@@ -96,6 +96,8 @@ function proposerFor(cluster: Cluster, id: string, client: NodeClient): Proposer
     sleep: (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds)),
     random: Math.random,
     equals: (a, b) => a.equals(b),
+    now: () => performance.now(),
+    leaseMilliseconds: 200,
   });
 }
 
@@ -367,7 +369,7 @@ describe('storage node processes', () => {
     }
   }, 60_000);
 
-  it('gives a linearizable history to 8 clients through two gateways while a node is killed and another stopped', async () => {
+  it('gives a linearizable history to 8 clients through two gateways, leased reads included, while a node is killed and another stopped', async () => {
     cluster = await Cluster.create(directory());
     const gateways = [proposerFor(cluster, 'g1', client()), proposerFor(cluster, 'g2', client())];
     const history: RegisterOperation[] = [];
@@ -375,14 +377,20 @@ describe('storage node processes', () => {
     let written = 0;
     const worker = async (index: number) => {
       for (let count = 0; count < 25; count++) {
-        const key = ['a', 'b', 'c'][Math.floor(Math.random() * 3)]!;
-        const roll = Math.random();
+        // 'calm' is mostly read (so its leases are held), written once midway; a, b and c are contended.
+        const calm = count % 4 === 3;
+        const key = calm ? 'calm' : ['a', 'b', 'c'][Math.floor(Math.random() * 3)]!;
+        const roll = calm ? (index === 0 && count === 11 ? 0.5 : 0) : Math.random();
         const fresh = `w${index}-${written++}`;
         const input: RegisterInput =
           roll < 0.4 ? { kind: 'read', key } : roll < 0.7 ? { kind: 'write', key, value: fresh } : { kind: 'cas', key, expected: Math.random() < 0.5 ? null : fresh, next: `${fresh}*` };
         const call = performance.now() - started;
         try {
-          const output = await gateways[index % 2]!.change(word(key), changeOf(input));
+          // Reads take each path in turn: a change that keeps the value, a quorum read, a leased read.
+          const gateway = gateways[index % 2]!;
+          const read = (path: number) =>
+            path === 0 ? gateway.change(word(key), changeOf(input)) : gateway.read(word(key), { lease: path === 2 }).then((value) => ({ kind: 'read' as const, value: text(value) }));
+          const output = input.kind === 'read' ? await read(calm ? 2 : count % 3) : await gateway.change(word(key), changeOf(input));
           history.push({ input, output, call, return: performance.now() - started });
         } catch (error) {
           if (!(error instanceof SqlError)) throw error;
@@ -404,8 +412,9 @@ describe('storage node processes', () => {
     const verdict = checkLinearizable(registerModel, history);
     expect(verdict.result, JSON.stringify(verdict)).toBe('ok');
     expect(history.filter((operation) => operation.output !== undefined).length).toBeGreaterThan(100);
+    expect(gateways[0]!.stats.leasedReads + gateways[1]!.stats.leasedReads).toBeGreaterThan(0);
     // Every acknowledged write is readable at the end: the final reads agree with the history.
-    const finalReads = await Promise.all(['a', 'b', 'c'].map(async (key) => {
+    const finalReads = await Promise.all(['a', 'b', 'c', 'calm'].map(async (key) => {
       const output = await gateways[0]!.change(word(key), changeOf({ kind: 'read', key }));
       return { input: { kind: 'read', key } as RegisterInput, output, call: performance.now() - started, return: performance.now() - started + 1 };
     }));
