@@ -88,6 +88,9 @@ interface WordLeases {
   blockedUntil: number;
 }
 
+/** Leased words kept before the ended ones are pruned (grants of leases on many words stay bounded). */
+const leasedWordsPruneAt = 10_000;
+
 export const emptyAcceptorState: AcceptorState<never> = Object.freeze({ promised: zeroBallot, accepted: zeroBallot, value: null, acceptedBy: [] });
 
 export class Acceptor<V, K = string> {
@@ -151,12 +154,20 @@ export class Acceptor<V, K = string> {
     const text = this.keyText(key);
     let word = this.leases.get(text);
     if (word === undefined) {
+      if (this.leases.size >= leasedWordsPruneAt) this.pruneLeases(now);
       word = { holders: new Map(), blockedUntil: 0 };
       this.leases.set(text, word);
     }
     if (now < word.blockedUntil) return false;
     word.holders.set(lease.proposer, Math.max(word.holders.get(lease.proposer) ?? 0, now + lease.milliseconds));
     return true;
+  }
+
+  /** Forgets the words whose leases have all ended and that block no grant. */
+  private pruneLeases(now: number): void {
+    for (const [text, word] of this.leases) {
+      if (word.blockedUntil <= now && [...word.holders.values()].every((end) => end <= now)) this.leases.delete(text);
+    }
   }
 
   /**
