@@ -201,13 +201,17 @@ export class ClusterLogs {
 
   /** Takes the next segment number and records who writes it, before any record goes there. */
   private async claim(log: LogAddress): Promise<SegmentWriter> {
-    const segment = await this.parts.change(nextSegmentWord(log), (current) => {
-      const next = current === null ? 0 : decodeCounter(current, log);
-      return { next: Buffer.from(encode(next + 1)), result: next };
-    });
+    // An increment of unknown outcome at worst skips a number, and the metadata write is
+    // idempotent: both are retried rather than failing the append.
+    const segment = await retryUnknown(() =>
+      this.parts.change(nextSegmentWord(log), (current) => {
+        const next = current === null ? 0 : decodeCounter(current, log);
+        return { next: Buffer.from(encode(next + 1)), result: next };
+      }),
+    );
     if (segment >= segmentNumberLimit) throw new SqlError(SqlState.programLimitExceeded, `log ${log.account}/${log.resource} has used every segment number`);
     const metadata: SegmentMetadata = { claimedAt: Date.now(), writer: this.parts.writer, sealed: null };
-    await this.parts.words.write(segmentWord(log, segment), encode(metadata));
+    await retryUnknown(() => this.parts.words.write(segmentWord(log, segment), encode(metadata)));
     // Counted from when the segment is ready, so a slow claim still leaves it time to take appends.
     const limits = { bytesMax: this.segmentBytesMax, until: Date.now() + this.segmentMilliseconds };
     return new SegmentWriter(log, segment, this.replicasOf(log, segment), this.quorum, this.parts.client, limits, metadata);
@@ -393,6 +397,21 @@ class SegmentWriter {
     if (targets.length < this.quorum) {
       const failure = new SqlError(SqlState.cannotConnectNow, `append to log ${this.log.account}/${this.log.resource}: fewer than ${this.quorum} replicas left`);
       for (const entry of round) entry.reject(failure);
+    }
+  }
+}
+
+/** Attempts at a claim step whose outcome was unknown (40003) or lost to others (40001). */
+const claimAttemptsMax = 5;
+
+/** Runs `step` again when it failed with 40003 or 40001, at most claimAttemptsMax times in all. */
+async function retryUnknown<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      const retryable = error instanceof SqlError && (error.sqlstate === SqlState.statementCompletionUnknown || error.sqlstate === SqlState.serializationFailure);
+      if (!retryable || attempt >= claimAttemptsMax) throw error;
     }
   }
 }

@@ -189,6 +189,43 @@ describe('the linear memory on a cluster', () => {
     expect(nodes.segmentsOn('n1')).toEqual([segmentOf(recent)]);
   });
 
+  it('gives every acknowledged append its own number and its bytes back, with three gateways appending while nodes stop and start', async () => {
+    nodes = await Nodes.start();
+    const writers = [0, 1, 2].map(() => nodes!.memory({ segmentBytesMax: 4096, segmentSecondsMax: 0.2 }));
+    const acknowledged = new Map<number, Buffer>();
+    let failures = 0;
+    let appending = true;
+    const append = async (writer: ClusterMemory, id: number) => {
+      for (let index = 0; appending; index++) {
+        const body = Buffer.from(`${id}:${index}:${'z'.repeat(index % 97)}`);
+        try {
+          const record = await writer.append(jobs, body);
+          expect(acknowledged.has(record), `record ${record} acknowledged twice`).toBe(false);
+          acknowledged.set(record, body);
+        } catch (error) {
+          expect((error as { sqlstate?: string }).sqlstate).toBe('57P03'); // never anything but "no quorum"
+          failures++;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      }
+    };
+    const running = writers.flatMap((writer, id) => [append(writer, id * 2), append(writer, id * 2 + 1)]);
+    const pause = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+    for (const id of ['n1', 'n2', 'n3', 'n1']) {
+      await pause(150);
+      await nodes.stopNode(id);
+      await pause(150);
+      await nodes.startNode(id);
+    }
+    await pause(100);
+    appending = false;
+    await Promise.all(running);
+    expect(acknowledged.size).toBeGreaterThan(100);
+    const reader = nodes.memory();
+    for (const [record, body] of acknowledged) expect(Buffer.from((await reader.readRecord(jobs, record))!).equals(body), `record ${record}`).toBe(true);
+    expect(failures).toBeLessThan(acknowledged.size);
+  }, 60_000);
+
   it('moves to a new segment when the current one is older than segmentSecondsMax', async () => {
     nodes = await Nodes.start();
     const writer = nodes.memory({ segmentSecondsMax: 0.05 });
