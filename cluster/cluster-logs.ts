@@ -104,6 +104,7 @@ export class ClusterLogs {
     }
     const copy = Buffer.from(payload);
     const key = logKey(log);
+    let lostSegments = 0;
     for (;;) {
       let current = this.writers.get(key);
       if (current === undefined) {
@@ -112,12 +113,21 @@ export class ClusterLogs {
         current.catch(() => this.forget(key, current!));
       }
       const appended = (await current).tryAppend(copy, bytes);
-      if (appended !== undefined) {
+      if (appended === undefined) {
+        if (this.forget(key, current)) void this.seal(await current);
+        continue;
+      }
+      try {
         const record = await appended;
         this.records.set(`${key}\n${record}`, copy);
         return record;
+      } catch (error) {
+        // Fewer than a quorum took it (replicas down, or the log was dropped under this writer):
+        // nothing of it was published, so it may go to a new segment, whose claim fails in turn
+        // when the replicas are really gone.
+        const lost = error instanceof SqlError && error.sqlstate === SqlState.cannotConnectNow;
+        if (!lost || ++lostSegments >= segmentAttemptsMax) throw error;
       }
-      if (this.forget(key, current)) void this.seal(await current);
     }
   }
 
@@ -386,7 +396,7 @@ class SegmentWriter {
             if (targets.length - ++failed === this.quorum - 1) {
               const failure = new SqlError(
                 SqlState.cannotConnectNow,
-                `append to log ${this.log.account}/${this.log.resource}: ${targets.length - failed} of ${this.replicas.length} replicas took it (${String((lastFailure as Error)?.message ?? lastFailure)})`,
+                `append to log ${this.log.account}/${this.log.resource}: ${failed} of ${this.replicas.length} replicas did not take it, ${this.quorum} must (${String((lastFailure as Error)?.message ?? lastFailure)})`,
               );
               for (const entry of round) entry.reject(failure);
             }
@@ -400,6 +410,9 @@ class SegmentWriter {
     }
   }
 }
+
+/** Segments one append tries before it reports that too few replicas took it. */
+const segmentAttemptsMax = 3;
 
 /** Attempts at a claim step whose outcome was unknown (40003) or lost to others (40001). */
 const claimAttemptsMax = 5;

@@ -171,6 +171,10 @@ describe('the linear memory on a cluster', () => {
     expect(await reader.readRecord(jobs, keep)).toBeUndefined(); // its cached copy went with the log
     expect(await nodes.memory().readRecord(jobs, keep)).toBeUndefined();
     expect(await reader.dropLog(jobs)).toBe(false);
+    // The writer's segment was dropped under it: its next append moves to a new segment instead of failing.
+    const moved = await writer.append(jobs, payload(2));
+    expect(segmentOf(moved)).toBeGreaterThan(segments.at(-1)!);
+    expect(Buffer.from((await nodes.memory().readRecord(jobs, moved))!).equals(payload(2))).toBe(true);
     // A log made again under the same name numbers on: no record number names two payloads.
     const again = await nodes.memory().append(jobs, payload(1));
     expect(segmentOf(again)).toBeGreaterThan(segments.at(-1)!);
