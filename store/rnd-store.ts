@@ -101,6 +101,8 @@ interface OverlayWord {
   readonly sortKey: Buffer;
   readonly value: Buffer | null;
   readonly version: number;
+  /** Whether the word had a value before this change (for the count of live words). */
+  readonly wasLive: boolean;
 }
 
 /** A decided write waiting for its commit; `change` undefined when it changes nothing (a CAS to the same value). */
@@ -183,6 +185,8 @@ export class RndStore {
   private readonly rangeStatements = new Map<string, Database.Statement>();
   /** The batch being collected; undefined when nothing waits for a commit. */
   private collecting: CommitBatch | undefined;
+  /** Words with a value as committed; counted on first use (countWords), then kept by each commit. */
+  private liveWords: number | undefined;
   /** Batches committed to the database and not yet synced, oldest first. */
   private readonly unsynced: CommitBatch[] = [];
   /** The WAL sync in flight, if any. */
@@ -254,7 +258,9 @@ export class RndStore {
   /** Live words (tombstones excluded) as committed, for inspection. */
   countWords(): number {
     this.checkOpen();
-    return (this.db.prepare('SELECT count(*) AS n FROM words WHERE value IS NOT NULL').get() as { n: number }).n;
+    // Counted once, then kept by every commit: a metrics scrape must not scan the table.
+    this.liveWords ??= (this.db.prepare('SELECT count(*) AS n FROM words WHERE value IS NOT NULL').get() as { n: number }).n;
+    return this.liveWords;
   }
 
   compare(address: WordAddress, expected: Uint8Array | null, observation = this.sharedObservation): boolean {
@@ -432,7 +438,8 @@ export class RndStore {
   /** The overlay word a write leaves: the value, one version on from the word as it stands. */
   private change(address: WordAddress, sortKey: Buffer, value: Buffer | null): OverlayWord {
     // The write is answered once durable, so what it was decided on needs no observation.
-    return { address, sortKey, value, version: this.current(address, sortKey, undefined).version + 1 };
+    const current = this.current(address, sortKey, undefined);
+    return { address, sortKey, value, version: current.version + 1, wasLive: current.value !== null };
   }
 
   /** Queues a decided write for the next group commit; its result is given once that is synced. */
@@ -472,7 +479,9 @@ export class RndStore {
     this.stats.transactions++;
     this.stats.operations += writes.length;
     for (const { change } of writes) {
-      if (change !== undefined) this.words.set(overlayKey(change.address.pointer, change.sortKey), { value: change.value, version: change.version });
+      if (change === undefined) continue;
+      this.words.set(overlayKey(change.address.pointer, change.sortKey), { value: change.value, version: change.version });
+      if (this.liveWords !== undefined) this.liveWords += Number(change.value !== null) - Number(change.wasLive);
     }
     return undefined;
   }

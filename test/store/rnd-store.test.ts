@@ -94,6 +94,32 @@ describe('rnd store words', () => {
     await memory.close();
   });
 
+  it('counts its live words through writes, deletes and COMPARE&SWAPs in one group commit, and after reopening', async () => {
+    const memory = open();
+    const store = memory.store;
+    expect(store.countWords()).toBe(0);
+    // One tick: these share a commit, several on the same word.
+    await Promise.all([
+      memory.write(address('a'), bytes('1')),
+      memory.write(address('a'), bytes('2')),
+      memory.write(address('b'), bytes('1')),
+      memory.delete(address('b')),
+      memory.cas(address('c'), null, bytes('1')),
+      memory.cas(address('c'), null, bytes('2')), // fails: c exists by then
+      memory.delete(address('never')),
+    ]);
+    expect(store.countWords()).toBe(2);
+    await memory.cas(address('a'), bytes('2'), null);
+    await memory.write(address('b'), bytes('back'));
+    expect(store.countWords()).toBe(2);
+    await memory.close();
+    const reopened = open();
+    expect(reopened.store.countWords()).toBe(2);
+    await reopened.delete(address('c'));
+    expect(reopened.store.countWords()).toBe(1);
+    await reopened.close();
+  });
+
   it('builds an atomic counter from LOAD and COMPARE&SWAP under 50 concurrent incrementers', async () => {
     const memory = open();
     const counter = address('counter');
