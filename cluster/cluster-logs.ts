@@ -83,9 +83,9 @@ export class ClusterLogs {
   private readonly abandonedMilliseconds: number;
   /** The segment this gateway writes, per log (a promise while it is claimed). */
   private readonly writers = new Map<string, Promise<SegmentWriter>>();
-  /** Records recently appended or read here, by log and record number (numbers are never reused). */
   /** Records copied to replicas that had missed them (when their segment was sealed). */
   repairedRecords = 0;
+  /** Records recently appended or read here, by log and record number (numbers are never reused). */
   private readonly records = new LRUCache<string, Buffer>({ maxSize: recordCacheBytesMax, sizeCalculation: (payload) => payload.byteLength || 1 });
 
   constructor(

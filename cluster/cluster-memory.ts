@@ -90,6 +90,7 @@ export class ClusterMemory implements Memory {
       ['node_requests', 'HTTP requests to nodes', () => this.client.stats.requests],
       ['node_operations', 'Acceptor operations sent to nodes', () => this.client.stats.operations],
       ['scan_rereads', 'Words a scan read again through the protocol (no quorum agreed)', () => this.scanRereads],
+      ['lnr_repaired_records', 'lnr records copied to a segment replica that had missed them', () => this.logs.repairedRecords],
     ];
     for (const [name, help, read] of mirrored) mirroredCounter(this.registry, `dmachine_gateway_${name}_total`, help, read);
     const proposer = this.proposer;

@@ -145,6 +145,7 @@ describe('the linear memory on a cluster', () => {
       await expect.poll(() => client.nextRecord('n3', jobs, segment), { timeout: 5000 }).toBe(segmentBase(segment) + 7);
       const copied = await client.readRecords('n3', jobs, segment, segmentBase(segment), 100);
       expect(copied.map((found) => found.toString())).toEqual(records.map((_, index) => payload(index).toString()));
+      expect(await writer.registry.getSingleMetricAsString('dmachine_gateway_lnr_repaired_records_total')).toMatch(/^dmachine_gateway_lnr_repaired_records_total 6$/m);
     } finally {
       client.close();
     }
