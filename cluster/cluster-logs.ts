@@ -47,6 +47,8 @@ export interface ClusterLogOptions {
   readonly segmentSecondsMax?: number | undefined;
   /** An unsealed segment claimed longer ago than this belongs to a gateway that died: retention may drop it. */
   readonly abandonedAfterSeconds?: number | undefined;
+  /** How often a replica that could not be repaired when its segment was sealed is tried again. */
+  readonly repairRetrySeconds?: number | undefined;
 }
 
 /** What the logs need of the gateway: its placement, its node client, and its word operations. */
@@ -68,10 +70,26 @@ interface SegmentMetadata {
   readonly writer: string;
   /** Records in the segment once its writer finished it; null while it is written. */
   readonly sealed: number | null;
+  /** Replicas whose copy was still short of the records when the segment was sealed. */
+  readonly lagging?: readonly string[] | undefined;
+}
+
+/** A sealed segment whose copies on `lagging` replicas still miss records below `end`. */
+interface PendingRepair {
+  readonly log: LogAddress;
+  readonly segment: number;
+  readonly end: number;
+  readonly sources: readonly string[];
+  readonly lagging: Set<string>;
+  /** The metadata word's bytes as this gateway last wrote them. */
+  written: Uint8Array;
+  attempts: number;
 }
 
 /** Record bytes one append round sends at most. */
 const roundBytesMax = 16 * 1024 * 1024;
+/** Background attempts to repair one sealed segment before this gateway leaves it (its metadata keeps `lagging`). */
+const repairAttemptsMax = 40;
 /** How long closing waits for the segments it seals. */
 const closeMilliseconds = 2000;
 /** Metadata words one retention scan page reads. */
@@ -83,8 +101,13 @@ export class ClusterLogs {
   private readonly abandonedMilliseconds: number;
   /** The segment this gateway writes, per log (a promise while it is claimed). */
   private readonly writers = new Map<string, Promise<SegmentWriter>>();
-  /** Records copied to replicas that had missed them (when their segment was sealed). */
+  /** Records copied to replicas that had missed them (when their segment was sealed, or later). */
   repairedRecords = 0;
+  /** Sealed segments with a replica still to repair, retried in the background. */
+  private readonly pendingRepairs: PendingRepair[] = [];
+  private repairTimer: NodeJS.Timeout | undefined;
+  private readonly repairRetryMilliseconds: number;
+  private closed = false;
   /** Records recently appended or read here, by log and record number (numbers are never reused). */
   private readonly records = new LRUCache<string, Buffer>({ maxSize: recordCacheBytesMax, sizeCalculation: (payload) => payload.byteLength || 1 });
 
@@ -95,6 +118,7 @@ export class ClusterLogs {
     this.segmentBytesMax = options.segmentBytesMax ?? segmentBytesMaxDefault;
     this.segmentMilliseconds = (options.segmentSecondsMax ?? 60) * 1000;
     this.abandonedMilliseconds = (options.abandonedAfterSeconds ?? 600) * 1000;
+    this.repairRetryMilliseconds = (options.repairRetrySeconds ?? 15) * 1000;
   }
 
   async append(log: LogAddress, payload: Uint8Array): Promise<number> {
@@ -186,6 +210,8 @@ export class ClusterLogs {
 
   /** Retires and seals every segment this gateway writes, giving up after closeMilliseconds (retention collects what is left). */
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.repairTimer);
     const writers = [...this.writers.values()];
     this.writers.clear();
     const sealed = Promise.allSettled(writers.map(async (writer) => this.seal(await writer)));
@@ -238,24 +264,73 @@ export class ClusterLogs {
       const records = await writer.retire();
       const { log, segment } = writer;
       const end = segmentBase(segment) + records;
-      await Promise.allSettled(writer.lagging().map((node) => this.repair(log, segment, node, writer.written(), end)));
-      await this.parts.words.write(segmentWord(log, segment), encode({ ...writer.metadata, sealed: records }));
+      const sources = writer.written();
+      const repaired = await Promise.all(writer.lagging().map(async (node) => ((await this.repair(log, segment, node, sources, end)) ? undefined : node)));
+      const lagging = repaired.filter((node): node is string => node !== undefined);
+      const sealed: SegmentMetadata = lagging.length === 0 ? { ...writer.metadata, sealed: records } : { ...writer.metadata, sealed: records, lagging };
+      const written = encode(sealed);
+      await this.parts.words.write(segmentWord(log, segment), written);
+      if (lagging.length > 0) {
+        this.pendingRepairs.push({ log, segment, end, sources, lagging: new Set(lagging), written, attempts: 0 });
+        this.scheduleRepairs();
+      }
       await Promise.allSettled(writer.replicas.map((node) => this.parts.client.seal(node, log, segment)));
     } catch {
       // The metadata stays unsealed; retention treats the segment as abandoned later.
     }
   }
 
-  /** Copies the records a replica's copy lacks, below `end`, from the replicas that took every round, in order. */
-  private async repair(log: LogAddress, segment: number, node: string, sources: readonly string[], end: number): Promise<void> {
+  /**
+   * Copies the records a replica's copy lacks, below `end`, from the replicas that took every
+   * round, in order; says whether the copy is now whole. A record no source holds (a round
+   * that failed, so never published) ends it: the copy stays a correct prefix.
+   */
+  private async repair(log: LogAddress, segment: number, node: string, sources: readonly string[], end: number): Promise<boolean> {
     const client = this.parts.client;
-    for (let next = await client.nextRecord(node, log, segment); next < end; ) {
-      const chunk = await firstAnswer(sources.map((source) => () => client.readRecords(source, log, segment, next, Math.min(end - next, appendPayloadsMax))));
-      if (chunk.length === 0) return; // a record no source holds: a round that failed; the copy stays a prefix
-      const reply = await client.append(node, log, segment, next, chunk);
-      if (!reply.ok) return;
-      next += chunk.length;
-      this.repairedRecords += chunk.length;
+    try {
+      for (let next = await client.nextRecord(node, log, segment); next < end; ) {
+        const chunk = await firstAnswer(sources.map((source) => () => client.readRecords(source, log, segment, next, Math.min(end - next, appendPayloadsMax))));
+        if (chunk.length === 0) return true;
+        const reply = await client.append(node, log, segment, next, chunk);
+        if (!reply.ok) return false;
+        next += chunk.length;
+        this.repairedRecords += chunk.length;
+      }
+      return true;
+    } catch {
+      return false; // the replica (or every source) did not answer: tried again later
+    }
+  }
+
+  /** Tries the pending repairs again after repairRetrySeconds, one run at a time. */
+  private scheduleRepairs(): void {
+    if (this.repairTimer !== undefined || this.pendingRepairs.length === 0 || this.closed) return;
+    this.repairTimer = setTimeout(() => {
+      void this.retryRepairs().finally(() => {
+        this.repairTimer = undefined;
+        this.scheduleRepairs();
+      });
+    }, this.repairRetryMilliseconds);
+    this.repairTimer.unref();
+  }
+
+  /**
+   * One pass over the segments with replicas left to repair. A segment whose metadata word
+   * changed (retention dropped it) is left; one whose copies are all whole gets its
+   * metadata without `lagging` (by COMPARE&SWAP from what this gateway wrote).
+   */
+  private async retryRepairs(): Promise<void> {
+    for (const pending of [...this.pendingRepairs]) {
+      const { log, segment, end, sources } = pending;
+      const current = await this.parts.words.load(segmentWord(log, segment)).catch(() => undefined);
+      const leave = current === undefined || !Buffer.from(current.value).equals(pending.written) || ++pending.attempts > repairAttemptsMax;
+      if (!leave) {
+        for (const node of [...pending.lagging]) if (await this.repair(log, segment, node, sources, end)) pending.lagging.delete(node);
+        if (pending.lagging.size > 0) continue;
+        const whole = { ...decodeMetadata(Buffer.from(pending.written), log), lagging: undefined };
+        await this.parts.words.cas(segmentWord(log, segment), pending.written, encode(whole, { ignoreUndefined: true })).catch(() => undefined);
+      }
+      this.pendingRepairs.splice(this.pendingRepairs.indexOf(pending), 1);
     }
   }
 
@@ -455,7 +530,9 @@ function decodeCounter(bytes: Buffer, log: LogAddress): number {
 function decodeMetadata(bytes: Buffer, log: LogAddress): SegmentMetadata {
   const value = decodeOrCorrupt(bytes, log) as Partial<SegmentMetadata> | null;
   if (typeof value?.claimedAt !== 'number' || typeof value.writer !== 'string' || (value.sealed !== null && typeof value.sealed !== 'number')) throw corrupt(log, 'a segment word');
-  return { claimedAt: value.claimedAt, writer: value.writer, sealed: value.sealed };
+  const lagging = value.lagging;
+  if (lagging !== undefined && !(Array.isArray(lagging) && lagging.every((node) => typeof node === 'string'))) throw corrupt(log, 'a segment word');
+  return { claimedAt: value.claimedAt, writer: value.writer, sealed: value.sealed, lagging };
 }
 
 function decodeOrCorrupt(bytes: Buffer, log: LogAddress): unknown {

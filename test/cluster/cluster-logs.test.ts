@@ -5,13 +5,14 @@
  * started again under it.
  */
 import { existsSync, readdirSync } from 'node:fs';
+import { decode } from '@msgpack/msgpack';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freeLoopbackPort } from '../../cli/commands/start.js';
 import type { ClusterFile } from '../../cluster/cluster-file.js';
 import type { ClusterLogOptions } from '../../cluster/cluster-logs.js';
 import { ClusterMemory } from '../../cluster/cluster-memory.js';
-import { recordsPerSegment, segmentBase, segmentOf } from '../../cluster/log-segments.js';
+import { recordsPerSegment, segmentBase, segmentOf, segmentWord } from '../../cluster/log-segments.js';
 import { NodeClient } from '../../cluster/node-client.js';
 import { NodeServer } from '../../cluster/node-server.js';
 import { SegmentReplicas } from '../../cluster/segment-replicas.js';
@@ -146,6 +147,29 @@ describe('the linear memory on a cluster', () => {
       const copied = await client.readRecords('n3', jobs, segment, segmentBase(segment), 100);
       expect(copied.map((found) => found.toString())).toEqual(records.map((_, index) => payload(index).toString()));
       expect(await writer.registry.getSingleMetricAsString('dmachine_gateway_lnr_repaired_records_total')).toMatch(/^dmachine_gateway_lnr_repaired_records_total 6$/m);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('repairs in the background a replica that was still down when its segment was sealed', async () => {
+    nodes = await Nodes.start();
+    const writer = nodes.memory({ segmentSecondsMax: 0.3, repairRetrySeconds: 0.1 });
+    const records = [await writer.append(jobs, payload(0))];
+    await nodes.stopNode('n3');
+    for (let index = 1; index < 6; index++) records.push(await writer.append(jobs, payload(index)));
+    const segment = segmentOf(records[0]!);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect(segmentOf(await writer.append(jobs, payload(6)))).toBe(segment + 1); // sealed with n3 down: it cannot be repaired yet
+    const metadata = async () => decode((await writer.load(segmentWord(jobs, segment)))!.value) as { sealed: number; lagging?: string[] };
+    await expect.poll(metadata, { timeout: 5000 }).toMatchObject({ sealed: 6, lagging: ['n3'] });
+    await nodes.startNode('n3');
+    const client = new NodeClient(nodes.file, 1000);
+    try {
+      await expect.poll(() => client.nextRecord('n3', jobs, segment), { timeout: 5000 }).toBe(segmentBase(segment) + 6);
+      const copied = await client.readRecords('n3', jobs, segment, segmentBase(segment), 100);
+      expect(copied.map((found) => found.toString())).toEqual(records.map((_, index) => payload(index).toString()));
+      await expect.poll(async () => (await metadata()).lagging, { timeout: 5000 }).toBeUndefined();
     } finally {
       client.close();
     }
