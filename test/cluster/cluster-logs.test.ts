@@ -4,71 +4,22 @@
  * appending, reading, retaining and dropping logs through them, with nodes stopped and
  * started again under it.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { decode } from '@msgpack/msgpack';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freeLoopbackPort } from '../../cli/commands/start.js';
-import type { ClusterFile } from '../../cluster/cluster-file.js';
-import type { ClusterLogOptions } from '../../cluster/cluster-logs.js';
-import { ClusterMemory } from '../../cluster/cluster-memory.js';
+import type { ClusterMemory } from '../../cluster/cluster-memory.js';
 import { recordsPerSegment, segmentBase, segmentOf, segmentWord } from '../../cluster/log-segments.js';
 import { NodeClient } from '../../cluster/node-client.js';
-import { NodeServer } from '../../cluster/node-server.js';
 import { SegmentReplicas } from '../../cluster/segment-replicas.js';
 import type { LogAddress } from '../../store/memory.js';
 import { sqlstateOf, temporaryDirectoryPerTest } from '../store/helpers.js';
+import { InProcessNodes } from './in-process-nodes.js';
 
 const directory = temporaryDirectoryPerTest('cluster-logs');
 const jobs: LogAddress = { account: 'acme', resource: 'jobs' };
 const payload = (index: number) => Buffer.from(`message ${index} `.repeat(1 + (index % 7)));
 
-class Nodes {
-  readonly servers = new Map<string, NodeServer>();
-  private constructor(readonly file: ClusterFile) {}
-
-  static async start(): Promise<Nodes> {
-    const ports = await Promise.all([1, 2, 3].map(() => freeLoopbackPort()));
-    const file: ClusterFile = { replicas: 3, secret: 'a cluster secret of enough bytes', nodes: ports.map((port, index) => ({ id: `n${index + 1}`, host: '127.0.0.1', port, weight: 1 })) };
-    const nodes = new Nodes(file);
-    for (const node of file.nodes) await nodes.startNode(node.id);
-    return nodes;
-  }
-
-  async startNode(id: string): Promise<void> {
-    this.servers.set(id, await NodeServer.start({ cluster: this.file, id, dataDirectory: this.dataOf(id) }));
-  }
-
-  async stopNode(id: string): Promise<void> {
-    await this.servers.get(id)!.close();
-    this.servers.delete(id);
-  }
-
-  dataOf(id: string): string {
-    return join(directory(), id);
-  }
-
-  /** The segment numbers a node holds a copy of for the jobs log. */
-  segmentsOn(id: string): number[] {
-    const logDirectory = join(this.dataOf(id), 'lnr', 'acme', 'jobs');
-    return existsSync(logDirectory) ? readdirSync(logDirectory).map(Number).sort((a, b) => a - b) : [];
-  }
-
-  memory(lnr: ClusterLogOptions = {}): ClusterMemory {
-    const memory = new ClusterMemory(this.file, { lnr, timeoutMilliseconds: 1000 });
-    this.memories.push(memory);
-    return memory;
-  }
-
-  private readonly memories: ClusterMemory[] = [];
-
-  async close(): Promise<void> {
-    await Promise.all(this.memories.map((memory) => memory.close()));
-    for (const id of [...this.servers.keys()]) await this.stopNode(id);
-  }
-}
-
-let nodes: Nodes | undefined;
+let nodes: InProcessNodes | undefined;
 afterEach(async () => {
   await nodes?.close();
   nodes = undefined;
@@ -76,8 +27,8 @@ afterEach(async () => {
 
 describe('the linear memory on a cluster', () => {
   it('numbers records inside claimed segments, copies them to every replica, and reads them back through another gateway', async () => {
-    nodes = await Nodes.start();
-    const writer = nodes.memory({ segmentBytesMax: 1024 });
+    nodes = await InProcessNodes.start(directory());
+    const writer = nodes.memory({ lnr: { segmentBytesMax: 1024 } });
     const records = await Promise.all(Array.from({ length: 60 }, (_, index) => writer.append(jobs, payload(index))));
     expect(new Set(records).size).toBe(60);
     // Appends of one gateway fill its segment in order; a full segment gives way to the next one.
@@ -87,7 +38,7 @@ describe('the linear memory on a cluster', () => {
       const inSegment = records.filter((record) => segmentOf(record) === segment).sort((a, b) => a - b);
       expect(inSegment).toEqual(inSegment.map((_, index) => segmentBase(segment) + index));
     }
-    for (const id of ['n1', 'n2', 'n3']) expect(nodes.segmentsOn(id)).toEqual(segments.sort((a, b) => a - b));
+    for (const id of ['n1', 'n2', 'n3']) expect(nodes.segmentsOn(id, jobs)).toEqual(segments.sort((a, b) => a - b));
 
     const reader = nodes.memory();
     const read = await Promise.all(records.map((record) => reader.readRecord(jobs, record)));
@@ -97,7 +48,7 @@ describe('the linear memory on a cluster', () => {
     expect(await reader.readRecord({ account: 'acme', resource: 'other' }, 0)).toBeUndefined();
 
     // A second gateway claims segments of its own: two writers never share one.
-    const second = nodes.memory({ segmentBytesMax: 1024 });
+    const second = nodes.memory({ lnr: { segmentBytesMax: 1024 } });
     const more = await Promise.all([second.append(jobs, payload(1)), writer.append(jobs, payload(2))]);
     expect(segmentOf(more[0])).not.toBe(segmentOf(more[1]));
     expect(segmentOf(more[0])).toBeGreaterThan(segments.at(-1)!);
@@ -105,7 +56,7 @@ describe('the linear memory on a cluster', () => {
   });
 
   it('goes on with a replica down, reads past a copy that missed records, and fails with 57P03 without a quorum', async () => {
-    nodes = await Nodes.start();
+    nodes = await InProcessNodes.start(directory());
     const writer = nodes.memory();
     const before = await writer.append(jobs, payload(0));
     await nodes.stopNode('n1');
@@ -129,8 +80,8 @@ describe('the linear memory on a cluster', () => {
   });
 
   it('gives a replica that missed records the rest of the segment when the segment is sealed', async () => {
-    nodes = await Nodes.start();
-    const writer = nodes.memory({ segmentSecondsMax: 0.5 });
+    nodes = await InProcessNodes.start(directory());
+    const writer = nodes.memory({ lnr: { segmentSecondsMax: 0.5 } });
     const records = [await writer.append(jobs, payload(0))];
     await nodes.stopNode('n3');
     for (let index = 1; index < 6; index++) records.push(await writer.append(jobs, payload(index)));
@@ -153,8 +104,8 @@ describe('the linear memory on a cluster', () => {
   });
 
   it('repairs in the background a replica that was still down when its segment was sealed', async () => {
-    nodes = await Nodes.start();
-    const writer = nodes.memory({ segmentSecondsMax: 0.3, repairRetrySeconds: 0.1 });
+    nodes = await InProcessNodes.start(directory());
+    const writer = nodes.memory({ lnr: { segmentSecondsMax: 0.3, repairRetrySeconds: 0.1 } });
     const records = [await writer.append(jobs, payload(0))];
     await nodes.stopNode('n3');
     for (let index = 1; index < 6; index++) records.push(await writer.append(jobs, payload(index)));
@@ -176,8 +127,8 @@ describe('the linear memory on a cluster', () => {
   });
 
   it('retention drops finished segments below a record on every replica; dropping the log deletes the rest and numbers go on', async () => {
-    nodes = await Nodes.start();
-    const writer = nodes.memory({ segmentBytesMax: 512 });
+    nodes = await InProcessNodes.start(directory());
+    const writer = nodes.memory({ lnr: { segmentBytesMax: 512 } });
     const records: number[] = [];
     for (let index = 0; index < 40; index++) records.push(await writer.append(jobs, payload(index)));
     const segments = [...new Set(records.map(segmentOf))];
@@ -185,14 +136,14 @@ describe('the linear memory on a cluster', () => {
     const keep = records.find((record) => segmentOf(record) === segments[3])!;
     // The writer's segments are sealed as it moves on (in the background): wait for the metadata.
     await expect.poll(async () => nodes!.memory().dropRecordsBefore(jobs, keep), { timeout: 5000 }).toBeGreaterThan(0);
-    for (const id of ['n1', 'n2', 'n3']) expect(nodes.segmentsOn(id)).toEqual(segments.slice(3));
+    for (const id of ['n1', 'n2', 'n3']) expect(nodes.segmentsOn(id, jobs)).toEqual(segments.slice(3));
     const reader = nodes.memory();
     expect(await reader.readRecord(jobs, records[0]!)).toBeUndefined();
     expect(Buffer.from((await reader.readRecord(jobs, keep))!).length).toBeGreaterThan(0);
     expect(await reader.dropRecordsBefore(jobs, keep)).toBe(0);
 
     expect(await reader.dropLog(jobs)).toBe(true);
-    for (const id of ['n1', 'n2', 'n3']) expect(nodes.segmentsOn(id)).toEqual([]);
+    for (const id of ['n1', 'n2', 'n3']) expect(nodes.segmentsOn(id, jobs)).toEqual([]);
     expect(await reader.readRecord(jobs, keep)).toBeUndefined(); // its cached copy went with the log
     expect(await nodes.memory().readRecord(jobs, keep)).toBeUndefined();
     expect(await reader.dropLog(jobs)).toBe(false);
@@ -206,7 +157,7 @@ describe('the linear memory on a cluster', () => {
   });
 
   it('seals its segments when a gateway closes, so retention need not wait for them to be abandoned', async () => {
-    nodes = await Nodes.start();
+    nodes = await InProcessNodes.start(directory());
     const leaving = nodes.memory();
     const old = await leaving.append(jobs, payload(0));
     const staying = nodes.memory();
@@ -215,12 +166,12 @@ describe('the linear memory on a cluster', () => {
     expect(await staying.dropRecordsBefore(jobs, recent)).toBe(0); // the leaving gateway still writes its segment
     await leaving.close();
     expect(await staying.dropRecordsBefore(jobs, recent)).toBe(1);
-    expect(nodes.segmentsOn('n1')).toEqual([segmentOf(recent)]);
+    expect(nodes.segmentsOn('n1', jobs)).toEqual([segmentOf(recent)]);
   });
 
   it('gives every acknowledged append its own number and its bytes back, with three gateways appending while nodes stop and start', async () => {
-    nodes = await Nodes.start();
-    const writers = [0, 1, 2].map(() => nodes!.memory({ segmentBytesMax: 4096, segmentSecondsMax: 0.2 }));
+    nodes = await InProcessNodes.start(directory());
+    const writers = [0, 1, 2].map(() => nodes!.memory({ lnr: { segmentBytesMax: 4096, segmentSecondsMax: 0.2 } }));
     const acknowledged = new Map<number, Buffer>();
     let failures = 0;
     let appending = true;
@@ -256,8 +207,8 @@ describe('the linear memory on a cluster', () => {
   }, 60_000);
 
   it('moves to a new segment when the current one is older than segmentSecondsMax', async () => {
-    nodes = await Nodes.start();
-    const writer = nodes.memory({ segmentSecondsMax: 0.05 });
+    nodes = await InProcessNodes.start(directory());
+    const writer = nodes.memory({ lnr: { segmentSecondsMax: 0.05 } });
     const first = await writer.append(jobs, payload(0));
     await new Promise((resolve) => setTimeout(resolve, 80));
     const second = await writer.append(jobs, payload(1));
