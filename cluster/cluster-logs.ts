@@ -49,6 +49,8 @@ export interface ClusterLogOptions {
   readonly abandonedAfterSeconds?: number | undefined;
   /** How often a replica that could not be repaired when its segment was sealed is tried again. */
   readonly repairRetrySeconds?: number | undefined;
+  /** How often the logs this gateway uses are searched for sealed segments still marked lagging (by any gateway). */
+  readonly lagSweepSeconds?: number | undefined;
 }
 
 /** What the logs need of the gateway: its placement, its node client, and its word operations. */
@@ -90,6 +92,8 @@ interface PendingRepair {
 const roundBytesMax = 16 * 1024 * 1024;
 /** Background attempts to repair one sealed segment before this gateway leaves it (its metadata keeps `lagging`). */
 const repairAttemptsMax = 40;
+/** Logs the lag sweep remembers (least recently used dropped). */
+const knownLogsMax = 1024;
 /** How long closing waits for the segments it seals. */
 const closeMilliseconds = 2000;
 /** Metadata words one retention scan page reads. */
@@ -107,6 +111,10 @@ export class ClusterLogs {
   private readonly pendingRepairs: PendingRepair[] = [];
   private repairTimer: NodeJS.Timeout | undefined;
   private readonly repairRetryMilliseconds: number;
+  private readonly lagSweepMilliseconds: number;
+  /** Logs this gateway appended to, read or retained lately: the ones its lag sweep searches. */
+  private readonly knownLogs = new LRUCache<string, LogAddress>({ max: knownLogsMax });
+  private lagSweepTimer: NodeJS.Timeout | undefined;
   private closed = false;
   /** Records recently appended or read here, by log and record number (numbers are never reused). */
   private readonly records = new LRUCache<string, Buffer>({ maxSize: recordCacheBytesMax, sizeCalculation: (payload) => payload.byteLength || 1 });
@@ -119,9 +127,11 @@ export class ClusterLogs {
     this.segmentMilliseconds = (options.segmentSecondsMax ?? 60) * 1000;
     this.abandonedMilliseconds = (options.abandonedAfterSeconds ?? 600) * 1000;
     this.repairRetryMilliseconds = (options.repairRetrySeconds ?? 15) * 1000;
+    this.lagSweepMilliseconds = (options.lagSweepSeconds ?? 60) * 1000;
   }
 
   async append(log: LogAddress, payload: Uint8Array): Promise<number> {
+    this.know(log);
     const bytes = recordBytes(payload.byteLength);
     if (bytes > this.segmentBytesMax) {
       throw new SqlError(SqlState.programLimitExceeded, `lnr record of ${bytes} bytes exceeds the segment size limit of ${this.segmentBytesMax} bytes`);
@@ -156,6 +166,7 @@ export class ClusterLogs {
   }
 
   async readRecord(log: LogAddress, record: number): Promise<Uint8Array | undefined> {
+    this.know(log);
     if (!Number.isSafeInteger(record) || record < 0) return undefined;
     const cacheKey = `${logKey(log)}\n${record}`;
     const cached = this.records.get(cacheKey);
@@ -184,6 +195,7 @@ export class ClusterLogs {
 
   /** Retention: drops the finished segments below the segment of `record` (every record in them precedes it). */
   async dropRecordsBefore(log: LogAddress, record: number): Promise<number> {
+    this.know(log);
     const below = segmentOf(record);
     const now = Date.now();
     let dropped = 0;
@@ -212,6 +224,7 @@ export class ClusterLogs {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.repairTimer);
+    clearTimeout(this.lagSweepTimer);
     const writers = [...this.writers.values()];
     this.writers.clear();
     const sealed = Promise.allSettled(writers.map(async (writer) => this.seal(await writer)));
@@ -300,6 +313,41 @@ export class ClusterLogs {
     } catch {
       return false; // the replica (or every source) did not answer: tried again later
     }
+  }
+
+  /** Remembers a log for the lag sweep, which starts with the first log known. */
+  private know(log: LogAddress): void {
+    this.knownLogs.set(logKey(log), log);
+    this.scheduleLagSweep();
+  }
+
+  private scheduleLagSweep(): void {
+    if (this.lagSweepTimer !== undefined || this.closed) return;
+    this.lagSweepTimer = setTimeout(() => {
+      void this.sweepLagging().finally(() => {
+        this.lagSweepTimer = undefined;
+        if (this.knownLogs.size > 0) this.scheduleLagSweep();
+      });
+    }, this.lagSweepMilliseconds);
+    this.lagSweepTimer.unref();
+  }
+
+  /**
+   * Takes up sealed segments of the known logs whose metadata still names lagging replicas:
+   * their sealing gateway may have stopped before it could repair them. Repairing one twice
+   * (here and at its sealing gateway) is harmless: a copy takes records only at its next one.
+   */
+  private async sweepLagging(): Promise<void> {
+    for (const log of [...this.knownLogs.values()]) {
+      await this.eachSegment(log, segmentNumberLimit, async (segment, word, metadata) => {
+        if (metadata.sealed === null || metadata.lagging === undefined || metadata.lagging.length === 0) return;
+        if (this.pendingRepairs.some((pending) => pending.segment === segment && logKey(pending.log) === logKey(log))) return;
+        const lagging = new Set(metadata.lagging);
+        const sources = this.replicasOf(log, segment).filter((node) => !lagging.has(node));
+        this.pendingRepairs.push({ log, segment, end: segmentBase(segment) + metadata.sealed, sources, lagging, written: word.value, attempts: 0 });
+      }).catch(() => undefined); // no quorum for the scan now: the next sweep
+    }
+    this.scheduleRepairs();
   }
 
   /** Tries the pending repairs again after repairRetrySeconds, one run at a time. */

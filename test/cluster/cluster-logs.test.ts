@@ -126,6 +126,30 @@ describe('the linear memory on a cluster', () => {
     }
   });
 
+  it('has another gateway that uses the log repair a lagging replica the sealing gateway left behind', async () => {
+    nodes = await InProcessNodes.start(directory());
+    const sealing = nodes.memory({ lnr: { segmentSecondsMax: 0.2, repairRetrySeconds: 60 } });
+    const first = await sealing.append(jobs, payload(0));
+    await nodes.stopNode('n3');
+    await sealing.append(jobs, payload(1));
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await sealing.append(jobs, payload(2)); // a new segment: the old one is sealed with n3 lagging
+    const segment = segmentOf(first);
+    const laggingThrough = (memory: ClusterMemory) => async () => (decode((await memory.load(segmentWord(jobs, segment)))!.value) as { lagging?: string[] }).lagging;
+    await expect.poll(laggingThrough(sealing), { timeout: 5000 }).toEqual(['n3']);
+    await sealing.close(); // its own retries go with it
+    await nodes.startNode('n3');
+    const other = nodes.memory({ lnr: { lagSweepSeconds: 0.1, repairRetrySeconds: 0.1 } });
+    expect(Buffer.from((await other.readRecord(jobs, first))!).equals(payload(0))).toBe(true); // now it knows the log
+    const client = new NodeClient(nodes.file, 1000);
+    try {
+      await expect.poll(() => client.nextRecord('n3', jobs, segment), { timeout: 5000 }).toBe(segmentBase(segment) + 2);
+      await expect.poll(laggingThrough(other), { timeout: 5000 }).toBeUndefined();
+    } finally {
+      client.close();
+    }
+  });
+
   it('retention drops finished segments below a record on every replica; dropping the log deletes the rest and numbers go on', async () => {
     nodes = await InProcessNodes.start(directory());
     const writer = nodes.memory({ lnr: { segmentBytesMax: 512 } });
