@@ -29,6 +29,9 @@ import { temporaryDirectoryPerTest } from '../store/helpers.js';
 import { startServer } from '../dmachine-process.js';
 import { typescriptNodeArguments } from '../typescript-child.js';
 
+/** CLUSTER_SOAK_OPERATIONS=n: the linearizability test's workers do n operations each (25 by default) under repeated faults. */
+const soakOperations = process.env['CLUSTER_SOAK_OPERATIONS'] === undefined ? undefined : Number(process.env['CLUSTER_SOAK_OPERATIONS']);
+
 const mainScript = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
 const secret = 'a cluster secret of enough bytes';
 
@@ -376,7 +379,7 @@ describe('storage node processes', () => {
     const started = performance.now();
     let written = 0;
     const worker = async (index: number) => {
-      for (let count = 0; count < 25; count++) {
+      for (let count = 0; count < (soakOperations ?? 25); count++) {
         // 'calm' is mostly read (so its leases are held), written once midway; a, b and c are contended.
         const calm = count % 4 === 3;
         const key = calm ? 'calm' : ['a', 'b', 'c'][Math.floor(Math.random() * 3)]!;
@@ -399,16 +402,26 @@ describe('storage node processes', () => {
         }
       }
     };
+    // One kill-and-restart and one stop-and-continue per cycle, on different nodes each cycle,
+    // until the workers are done (one cycle in npm test; CLUSTER_SOAK_OPERATIONS runs more).
+    let working = true;
     const faults = (async () => {
-      await new Promise((resolve) => setTimeout(resolve, 150));
-      await cluster!.kill('n1');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      await cluster!.start('n1');
-      cluster!.signal('n2', 'SIGSTOP');
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      cluster!.signal('n2', 'SIGCONT');
+      const pause = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+      for (let cycle = 0; working; cycle++) {
+        const [killed, stopped] = [`n${(cycle % 3) + 1}`, `n${((cycle + 1) % 3) + 1}`];
+        await pause(150);
+        await cluster!.kill(killed);
+        await pause(200);
+        await cluster!.start(killed);
+        cluster!.signal(stopped, 'SIGSTOP');
+        await pause(300);
+        cluster!.signal(stopped, 'SIGCONT');
+        if (soakOperations === undefined) return;
+      }
     })();
-    await Promise.all([...Array.from({ length: 8 }, (_, index) => worker(index)), faults]);
+    await Promise.all(Array.from({ length: 8 }, (_, index) => worker(index)));
+    working = false;
+    await faults;
     const verdict = checkLinearizable(registerModel, history);
     expect(verdict.result, JSON.stringify(verdict)).toBe('ok');
     expect(history.filter((operation) => operation.output !== undefined).length).toBeGreaterThan(100);
@@ -419,5 +432,5 @@ describe('storage node processes', () => {
       return { input: { kind: 'read', key } as RegisterInput, output, call: performance.now() - started, return: performance.now() - started + 1 };
     }));
     expect(checkLinearizable(registerModel, [...history, ...finalReads]).result).toBe('ok');
-  }, 60_000);
+  }, 60_000 + (soakOperations ?? 0) * 500);
 });
