@@ -13,7 +13,7 @@
  * Segment numbers are claimed from the counter and never reused, not even after the log is
  * dropped, so a record number names one payload forever.
  */
-import { canonicalText, wordAddress, type WordAddress } from '../store/key.js';
+import { wordAddress, type WordAddress } from '../store/key.js';
 import type { LogAddress } from '../store/memory.js';
 
 /** Records one segment may hold: the index takes 20 bits of the record number. */
@@ -43,9 +43,4 @@ export function segmentWord(log: LogAddress, segment: number): WordAddress {
 /** The counter word of a log's segment numbers. */
 export function nextSegmentWord(log: LogAddress): WordAddress {
   return wordAddress({ account: log.account, resource: log.resource, resourceType: 'lnr', primaryKey: 'next segment' });
-}
-
-/** A segment's name in messages: `account/resource/lnr/<segment>`. */
-export function segmentName(log: LogAddress, segment: number): string {
-  return `${log.account}/${log.resource}/lnr/${canonicalText(BigInt(segment))}`;
 }
