@@ -173,22 +173,14 @@ export class ClusterLogs {
     if (cached !== undefined) return cached;
     const segment = segmentOf(record);
     const replicas = this.replicasOf(log, segment);
-    let absent = 0;
-    let failure: unknown;
     // Start at a different replica per record, so reads spread over the copies.
-    for (let tried = 0; tried < replicas.length; tried++) {
-      const node = replicas[(record + tried) % replicas.length]!;
-      try {
-        const [found] = await this.parts.client.readRecords(node, log, segment, record, 1);
-        if (found !== undefined) {
-          this.records.set(cacheKey, found);
-          return found;
-        }
-        absent++;
-      } catch (error) {
-        failure = error;
-      }
+    const order = replicas.map((_, tried) => replicas[(record + tried) % replicas.length]!);
+    const outcome = await firstHolder(order, (node) => this.parts.client.readRecords(node, log, segment, record, 1).then(([found]) => found), readHedgeMilliseconds);
+    if (outcome.found !== undefined) {
+      this.records.set(cacheKey, outcome.found);
+      return outcome.found;
     }
+    const { absent, failure } = outcome;
     if (absent >= this.quorum) return undefined;
     throw new SqlError(SqlState.cannotConnectNow, `record ${record} of log ${log.account}/${log.resource}: ${absent} of ${replicas.length} replicas answered (${String((failure as Error)?.message ?? failure)})`);
   }
@@ -536,6 +528,63 @@ class SegmentWriter {
 
 /** Segments one append tries before it reports that too few replicas took it. */
 const segmentAttemptsMax = 3;
+
+/** How long a record read waits for one replica before it asks the next one as well. */
+const readHedgeMilliseconds = 50;
+
+/**
+ * Asks `nodes` one after another for what `read` gets from each, the next one as soon as the
+ * previous missed, failed, or took longer than `hedgeMilliseconds` (a stopped node costs that
+ * delay, not a timeout); resolves with the first thing found, or, once every node answered
+ * or failed, with how many said they do not hold it.
+ */
+export function firstHolder<T>(
+  nodes: readonly string[],
+  read: (node: string) => Promise<T | undefined>,
+  hedgeMilliseconds: number,
+): Promise<{ found: T; absent?: undefined; failure?: undefined } | { found: undefined; absent: number; failure: unknown }> {
+  return new Promise((resolve) => {
+    let asked = 0;
+    let settled = 0;
+    let absent = 0;
+    let failure: unknown;
+    let done = false;
+    let timer: NodeJS.Timeout | undefined;
+    const askNext = () => {
+      clearTimeout(timer);
+      if (done || asked === nodes.length) return;
+      const node = nodes[asked++]!;
+      timer = setTimeout(askNext, hedgeMilliseconds);
+      read(node).then(
+        (found) => {
+          settled++;
+          if (found !== undefined && !done) {
+            done = true;
+            clearTimeout(timer);
+            resolve({ found });
+            return;
+          }
+          absent++;
+          finishOrNext();
+        },
+        (error: unknown) => {
+          settled++;
+          failure = error;
+          finishOrNext();
+        },
+      );
+    };
+    const finishOrNext = () => {
+      if (done) return;
+      if (settled === nodes.length) {
+        done = true;
+        clearTimeout(timer);
+        resolve({ found: undefined, absent, failure });
+      } else if (settled === asked) askNext();
+    };
+    askNext();
+  });
+}
 
 /** Attempts at a claim step whose outcome was unknown (40003) or lost to others (40001). */
 const claimAttemptsMax = 5;

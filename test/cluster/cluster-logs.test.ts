@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { decode } from '@msgpack/msgpack';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterMemory } from '../../cluster/cluster-memory.js';
+import { firstHolder } from '../../cluster/cluster-logs.js';
 import { recordsPerSegment, segmentBase, segmentOf, segmentWord } from '../../cluster/log-segments.js';
 import { NodeClient } from '../../cluster/node-client.js';
 import { SegmentReplicas } from '../../cluster/segment-replicas.js';
@@ -236,6 +237,20 @@ describe('the linear memory on a cluster', () => {
     await new Promise((resolve) => setTimeout(resolve, 80));
     const second = await writer.append(jobs, payload(1));
     expect(segmentOf(second)).toBe(segmentOf(first) + 1);
+  });
+});
+
+describe('reading a record from the replicas of its segment', () => {
+  const never = new Promise<undefined>(() => undefined); // a stopped node: no answer, no failure
+  it('asks the next replica when one is silent, has nothing, or fails, and takes the first that holds it', async () => {
+    expect(await firstHolder(['n1', 'n2', 'n3'], async (node) => (node === 'n1' ? never : node), 10)).toEqual({ found: 'n2' });
+    expect(await firstHolder(['n1', 'n2', 'n3'], async (node) => (node === 'n3' ? 'n3' : undefined), 10_000)).toEqual({ found: 'n3' });
+    const failed = new Error('refused');
+    const outcome = await firstHolder(['n1', 'n2', 'n3'], async (node) => {
+      if (node === 'n2') throw failed;
+      return undefined;
+    }, 10_000);
+    expect(outcome).toEqual({ found: undefined, absent: 2, failure: failed });
   });
 });
 
