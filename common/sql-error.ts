@@ -71,6 +71,14 @@ export class SqlError extends Error {
   }
 }
 
+/**
+ * Whether a replicated change failed racing others: its outcome is unknown (40003) or other
+ * changes kept winning (40001). Callers whose change is idempotent may simply run it again.
+ */
+export function lostARace(error: unknown): boolean {
+  return error instanceof SqlError && (error.sqlstate === SqlState.statementCompletionUnknown || error.sqlstate === SqlState.serializationFailure);
+}
+
 /** An invariant that validated code can never break; failing it is a bug, not a user error. */
 export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`assertion failed: ${message}`);

@@ -11,7 +11,7 @@
  * because user names starting with `dm_` are reserved.
  */
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
-import { SqlError, SqlState } from '../common/sql-error.js';
+import { lostARace, SqlError, SqlState } from '../common/sql-error.js';
 import { reservedNamePrefix } from '../compiler/catalog-definition.js';
 import { wordAddress, type WordAddress } from '../store/key.js';
 import type { Memory } from '../store/memory.js';
@@ -147,8 +147,7 @@ export class Accounts {
         return 'created';
       } catch (error) {
         if (error instanceof SqlError && error.sqlstate === '42710') return 'existing';
-        const raced = error instanceof SqlError && (error.sqlstate === SqlState.statementCompletionUnknown || error.sqlstate === SqlState.serializationFailure);
-        if (!raced || attempt === accountCasAttemptsMax) throw error;
+        if (!lostARace(error) || attempt === accountCasAttemptsMax) throw error;
       }
     }
   }
