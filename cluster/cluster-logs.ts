@@ -29,7 +29,7 @@
 import { decode, encode } from '@msgpack/msgpack';
 import { LRUCache } from 'lru-cache';
 import { recordCacheBytesMax, segmentBytesMaxDefault } from '../common/limits.js';
-import { SqlError, SqlState } from '../common/sql-error.js';
+import { lostARace, SqlError, SqlState } from '../common/sql-error.js';
 import { sortKeyBytes, type WordAddress } from '../store/key.js';
 import { recordBytes } from '../store/lnr/record-format.js';
 import type { LogAddress, Memory, ScanCursor, ScanPage } from '../store/memory.js';
@@ -252,7 +252,7 @@ export class ClusterLogs {
     );
     if (segment >= segmentNumberLimit) throw new SqlError(SqlState.programLimitExceeded, `log ${log.account}/${log.resource} has used every segment number`);
     const metadata: SegmentMetadata = { claimedAt: Date.now(), writer: this.parts.writer, sealed: null };
-    await retryUnknown(() => this.parts.words.write(segmentWord(log, segment), encode(metadata)));
+    await retryUnknown(() => this.parts.words.write(segmentWord(log, segment), encodeMetadata(metadata)));
     // Counted from when the segment is ready, so a slow claim still leaves it time to take appends.
     const limits = { bytesMax: this.segmentBytesMax, until: Date.now() + this.segmentMilliseconds };
     return new SegmentWriter(log, segment, this.replicasOf(log, segment), this.quorum, this.parts.client, limits, metadata);
@@ -272,8 +272,7 @@ export class ClusterLogs {
       const sources = writer.written();
       const repaired = await Promise.all(writer.lagging().map(async (node) => ((await this.repair(log, segment, node, sources, end)) ? undefined : node)));
       const lagging = repaired.filter((node): node is string => node !== undefined);
-      const sealed: SegmentMetadata = lagging.length === 0 ? { ...writer.metadata, sealed: records } : { ...writer.metadata, sealed: records, lagging };
-      const written = encode(sealed);
+      const written = encodeMetadata({ ...writer.metadata, sealed: records, lagging: lagging.length > 0 ? lagging : undefined });
       await this.parts.words.write(segmentWord(log, segment), written);
       if (lagging.length > 0) {
         this.pendingRepairs.push({ log, segment, end, sources, lagging: new Set(lagging), written, attempts: 0 });
@@ -294,8 +293,11 @@ export class ClusterLogs {
     const client = this.parts.client;
     try {
       for (let next = await client.nextRecord(node, log, segment); next < end; ) {
-        const chunk = await firstAnswer(sources.map((source) => () => client.readRecords(source, log, segment, next, Math.min(end - next, appendPayloadsMax))));
-        if (chunk.length === 0) return true;
+        const read = (source: string) => client.readRecords(source, log, segment, next, Math.min(end - next, appendPayloadsMax)).then((chunk) => (chunk.length > 0 ? chunk : undefined));
+        const outcome = await firstHolder(sources, read, repairHedgeMilliseconds);
+        // A source answered that it holds no such record: done. None answered: tried again later.
+        if (outcome.found === undefined) return outcome.absent > 0;
+        const chunk = outcome.found;
         const reply = await client.append(node, log, segment, next, chunk);
         if (!reply.ok) return false;
         next += chunk.length;
@@ -303,7 +305,7 @@ export class ClusterLogs {
       }
       return true;
     } catch {
-      return false; // the replica (or every source) did not answer: tried again later
+      return false; // the replica did not answer: tried again later
     }
   }
 
@@ -367,8 +369,8 @@ export class ClusterLogs {
       if (!leave) {
         for (const node of [...pending.lagging]) if (await this.repair(log, segment, node, sources, end)) pending.lagging.delete(node);
         if (pending.lagging.size > 0) continue;
-        const whole = { ...decodeMetadata(Buffer.from(pending.written), log), lagging: undefined };
-        await this.parts.words.cas(segmentWord(log, segment), pending.written, encode(whole, { ignoreUndefined: true })).catch(() => undefined);
+        const whole = encodeMetadata({ ...decodeMetadata(Buffer.from(pending.written), log), lagging: undefined });
+        await this.parts.words.cas(segmentWord(log, segment), pending.written, whole).catch(() => undefined);
       }
       this.pendingRepairs.splice(this.pendingRepairs.indexOf(pending), 1);
     }
@@ -531,6 +533,8 @@ const segmentAttemptsMax = 3;
 
 /** How long a record read waits for one replica before it asks the next one as well. */
 const readHedgeMilliseconds = 50;
+/** The same for a repair's reads, of up to 4 MiB each: a slow source is asked again only when it seems stuck. */
+const repairHedgeMilliseconds = 1000;
 
 /**
  * Asks `nodes` one after another for what `read` gets from each, the next one as soon as the
@@ -595,23 +599,9 @@ async function retryUnknown<T>(step: () => Promise<T>): Promise<T> {
     try {
       return await step();
     } catch (error) {
-      const retryable = error instanceof SqlError && (error.sqlstate === SqlState.statementCompletionUnknown || error.sqlstate === SqlState.serializationFailure);
-      if (!retryable || attempt >= claimAttemptsMax) throw error;
+      if (!lostARace(error) || attempt >= claimAttemptsMax) throw error;
     }
   }
-}
-
-/** The first of `reads` to succeed, tried one after another; the last failure when none does. */
-async function firstAnswer<T>(reads: readonly (() => Promise<T>)[]): Promise<T> {
-  let failure: unknown = new Error('no replica to read from');
-  for (const read of reads) {
-    try {
-      return await read();
-    } catch (error) {
-      failure = error;
-    }
-  }
-  throw failure;
 }
 
 function logKey(log: LogAddress): string {
@@ -622,6 +612,11 @@ function decodeCounter(bytes: Buffer, log: LogAddress): number {
   const value = decodeOrCorrupt(bytes, log);
   if (!Number.isSafeInteger(value) || (value as number) < 0) throw corrupt(log, 'its segment counter');
   return value as number;
+}
+
+/** A metadata word's bytes; `lagging` only when some replica lags. */
+function encodeMetadata(metadata: SegmentMetadata): Uint8Array {
+  return encode(metadata, { ignoreUndefined: true });
 }
 
 function decodeMetadata(bytes: Buffer, log: LogAddress): SegmentMetadata {
