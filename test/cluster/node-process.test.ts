@@ -128,6 +128,15 @@ function changeOf(input: RegisterInput) {
 
 describe('storage node processes', () => {
   const directory = temporaryDirectoryPerTest('nodes');
+  /** Two `dmachine gateway` processes over the cluster, on free ports, /health and /metrics included. */
+  const startGateways = (over: Cluster) =>
+    ['g1', 'g2'].map(() => startServer(['--cluster', over.path, '--port', '0', '--http-port', '0'], { cwd: directory(), command: 'gateway' }));
+  const stopGateways = async (gateways: ReturnType<typeof startGateways>, signal: 'SIGTERM' | 'SIGKILL') => {
+    for (const gateway of gateways) {
+      gateway.child.kill(signal);
+      await gateway.exited;
+    }
+  };
   let cluster: Cluster | undefined;
   const clients: NodeClient[] = [];
   const client = () => {
@@ -202,7 +211,7 @@ describe('storage node processes', () => {
 
   it('serves SQL through two gateway processes over the nodes, scans and queues included, a node killed under it', async () => {
     cluster = await Cluster.create(directory());
-    const gateways = ['g1', 'g2'].map(() => startServer(['--cluster', cluster!.path, '--port', '0', '--http-port', '0'], { cwd: directory(), command: 'gateway' }));
+    const gateways = startGateways(cluster);
     try {
       const [first, second] = await Promise.all(gateways.map(async (gateway) => {
         const connection = new pg.Client({ connectionString: await gateway.ready });
@@ -265,16 +274,13 @@ describe('storage node processes', () => {
         await Promise.all([first!.end(), second!.end()]);
       }
     } finally {
-      for (const gateway of gateways) {
-        gateway.child.kill('SIGTERM');
-        await gateway.exited;
-      }
+      await stopGateways(gateways, 'SIGTERM');
     }
   }, 60_000);
 
   it('keeps every acknowledged message of logged batches through SIGKILL of a node and of a gateway, and hands each out once', async () => {
     cluster = await Cluster.create(directory());
-    const gateways = ['g1', 'g2'].map(() => startServer(['--cluster', cluster!.path, '--port', '0', '--http-port', '0'], { cwd: directory(), command: 'gateway' }));
+    const gateways = startGateways(cluster);
     const connections: pg.Client[] = [];
     const connect = async (gateway: (typeof gateways)[number]) => {
       const connection = new pg.Client({ connectionString: await gateway.ready });
@@ -333,10 +339,7 @@ describe('storage node processes', () => {
       expect(taken.filter((body) => !acknowledged.has(body) && !maybe.has(body))).toEqual([]);
     } finally {
       await Promise.all(connections.map((connection) => connection.end().catch(() => undefined)));
-      for (const gateway of gateways) {
-        gateway.child.kill('SIGKILL');
-        await gateway.exited;
-      }
+      await stopGateways(gateways, 'SIGKILL');
     }
   }, 60_000);
 
